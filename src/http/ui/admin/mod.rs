@@ -1,0 +1,36 @@
+//! Administration screens: organisations, users, profiles and permissions, observable
+//! types. What a caller may do is decided by the service layer; these screens only hide
+//! the buttons a caller's permissions would refuse anyway.
+
+pub mod observable_types;
+pub mod organisations;
+pub mod profiles;
+pub mod users;
+
+use askama::Template;
+use axum::Router;
+use axum::response::Response;
+use axum::routing::get;
+
+use super::error::UiError;
+use super::page::{Ctx, Ui};
+use crate::app::App;
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/", get(index))
+        .merge(organisations::router())
+        .merge(users::router())
+        .merge(profiles::router())
+        .merge(observable_types::router())
+}
+
+#[derive(Template)]
+#[template(path = "ui/admin/index.html")]
+struct Index<'a> {
+    ctx: &'a Ctx,
+}
+
+async fn index(ui: Ui) -> Result<Response, UiError> {
+    ui.page("Administration", Index { ctx: &ui.ctx })
+}

@@ -1,0 +1,363 @@
+//! The database handle: one `Store` over either SQLite or PostgreSQL, transactions, bound
+//! values and rows.
+//!
+//! Every SQL statement in Waggle is written once, with `$1`-style placeholders that both
+//! backends accept, and runs through the types here. This file knows how to talk to the two
+//! drivers; it knows nothing about cases or users. Dialect differences that cannot be
+//! papered over (full-text search, upserts with dialect-specific syntax) live in
+//! `dialect.rs`, not in callers.
+//!
+//! We deliberately do not use sqlx's `Any` driver: it erases types we care about. All our
+//! columns are integers (PostgreSQL `BIGINT`), floats, text, booleans or blobs, so a small
+//! typed `Value` covers every bind and a `Row` wrapper decodes by column name on both.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Connection, Decode, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Type};
+
+use super::error::StorageError;
+use super::group_commit::{GroupTx, SqliteWriter};
+
+/// Which database engine a `Store` talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Pools {
+    /// SQLite allows one writer at a time. A dedicated single-connection pool serialises
+    /// writers in an async queue instead of letting them collide on `SQLITE_BUSY`; readers
+    /// use their own pool and see WAL snapshots concurrently.
+    Sqlite {
+        writer: Arc<SqliteWriter>,
+        reader: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// The handle to the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pools: Pools,
+}
+
+/// How durable SQLite commits are. `Full` syncs the WAL on every commit, so an acknowledged
+/// write survives power loss; `Normal` survives a process crash only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSync {
+    Full,
+    Normal,
+}
+
+impl Store {
+    /// Opens a SQLite database file, creating it if missing (the data dir is ours).
+    pub async fn open_sqlite(path: &std::path::Path, sync: SqliteSync) -> Result<Store, StorageError> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match sync {
+                SqliteSync::Full => SqliteSynchronous::Full,
+                SqliteSync::Normal => SqliteSynchronous::Normal,
+            })
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("temp_store", "memory")
+            // 8 MiB of page cache per connection (nine of them): memory stays bounded.
+            .pragma("cache_size", "-8000");
+        let writer = SqliteWriter::new(sqlx::SqliteConnection::connect_with(&opts).await?);
+        let reader = SqlitePoolOptions::new()
+            .max_connections(8)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(Store { pools: Pools::Sqlite { writer, reader } })
+    }
+
+    /// Connects to PostgreSQL. The database must exist: we never create one from a URL,
+    /// so a typo in the name fails loudly instead of starting an empty platform.
+    pub async fn open_postgres(url: &str, max_connections: u32) -> Result<Store, StorageError> {
+        let opts = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await?;
+        Ok(Store { pools: Pools::Postgres(pool) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a read-write transaction. On SQLite this waits for the single writer slot.
+    pub async fn write(&self) -> Result<Tx, StorageError> {
+        let inner = match &self.pools {
+            Pools::Sqlite { writer, .. } => TxInner::SqliteGroup(writer.begin().await?),
+            Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner, deadline: None })
+    }
+
+    /// Starts a read-only transaction: one consistent snapshot for a multi-query read.
+    pub async fn read(&self) -> Result<Tx, StorageError> {
+        let inner = match &self.pools {
+            Pools::Sqlite { reader, .. } => TxInner::Sqlite(reader.begin().await?),
+            Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner, deadline: None })
+    }
+
+    /// Runs a multi-statement script outside a transaction (migrations manage their own).
+    pub(super) async fn execute_script_in(tx: &mut Tx, sql: &str) -> Result<(), StorageError> {
+        match &mut tx.inner {
+            TxInner::Sqlite(t) => {
+                sqlx::raw_sql(sql).execute(&mut **t).await?;
+            }
+            TxInner::SqliteGroup(g) => {
+                sqlx::raw_sql(sql).execute(g.conn()?).await?;
+            }
+            TxInner::Postgres(t) => {
+                sqlx::raw_sql(sql).execute(&mut **t).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+enum TxInner {
+    /// A read transaction on the SQLite reader pool.
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    /// A write transaction: a savepoint in the writer's current batch.
+    SqliteGroup(GroupTx),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// An open transaction. Storage functions take `&mut Tx` so that the service layer decides
+/// what commits together (a mutation and its audit row, always). Dropping it rolls back.
+pub struct Tx {
+    inner: TxInner,
+    /// Set by `limit_duration` on SQLite; disarms the progress handler when the
+    /// transaction ends, whichever way it ends.
+    deadline: Option<DeadlineGuard>,
+}
+
+/// Disarms a SQLite progress-handler deadline on drop. The handler itself stays installed
+/// on the pooled connection (removing it needs an `await`, which `Drop` cannot do) but,
+/// disarmed, it never interrupts anything; the next `limit_duration` replaces it.
+struct DeadlineGuard(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for DeadlineGuard {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// A bound parameter. Nulls carry their type because PostgreSQL needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(Option<i64>),
+    Float(Option<f64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+    Bytes(Option<Vec<u8>>),
+}
+
+macro_rules! value_from {
+    ($t:ty, $variant:ident, $conv:expr) => {
+        impl From<$t> for Value {
+            fn from(v: $t) -> Value {
+                Value::$variant(Some($conv(v)))
+            }
+        }
+        impl From<Option<$t>> for Value {
+            fn from(v: Option<$t>) -> Value {
+                Value::$variant(v.map($conv))
+            }
+        }
+    };
+}
+value_from!(i64, Int, |v| v);
+value_from!(i32, Int, i64::from);
+value_from!(u32, Int, i64::from);
+value_from!(f64, Float, |v| v);
+value_from!(bool, Bool, |v| v);
+value_from!(String, Text, |v| v);
+value_from!(&str, Text, |v: &str| v.to_owned());
+value_from!(&String, Text, |v: &String| v.clone());
+value_from!(Vec<u8>, Bytes, |v| v);
+value_from!(&[u8], Bytes, |v: &[u8]| v.to_vec());
+
+/// Builds a `Vec<Value>` from heterogeneous arguments: `args![id, "name", flag]`.
+#[macro_export]
+macro_rules! args {
+    () => { Vec::<$crate::storage::Value>::new() };
+    ($($v:expr),+ $(,)?) => { vec![$($crate::storage::Value::from($v)),+] };
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for v in $args {
+            q = match v {
+                Value::Int(v) => q.bind(v),
+                Value::Float(v) => q.bind(v),
+                Value::Text(v) => q.bind(v),
+                Value::Bool(v) => q.bind(v),
+                Value::Bytes(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self.inner {
+            TxInner::Sqlite(_) | TxInner::SqliteGroup(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Executes a statement and returns the number of rows it touched.
+    pub async fn execute(&mut self, sql: &str, args: Vec<Value>) -> Result<u64, StorageError> {
+        let n = match &mut self.inner {
+            TxInner::Sqlite(t) => bind_all!(sqlx::query(sql), args).execute(&mut **t).await?.rows_affected(),
+            TxInner::SqliteGroup(g) => bind_all!(sqlx::query(sql), args).execute(g.conn()?).await?.rows_affected(),
+            TxInner::Postgres(t) => bind_all!(sqlx::query(sql), args).execute(&mut **t).await?.rows_affected(),
+        };
+        Ok(n)
+    }
+
+    pub async fn fetch_all(&mut self, sql: &str, args: Vec<Value>) -> Result<Vec<Row>, StorageError> {
+        let rows = match &mut self.inner {
+            TxInner::Sqlite(t) => {
+                bind_all!(sqlx::query(sql), args).fetch_all(&mut **t).await?.into_iter().map(Row::Sqlite).collect()
+            }
+            TxInner::SqliteGroup(g) => {
+                bind_all!(sqlx::query(sql), args).fetch_all(g.conn()?).await?.into_iter().map(Row::Sqlite).collect()
+            }
+            TxInner::Postgres(t) => {
+                bind_all!(sqlx::query(sql), args).fetch_all(&mut **t).await?.into_iter().map(Row::Postgres).collect()
+            }
+        };
+        Ok(rows)
+    }
+
+    pub async fn fetch_optional(&mut self, sql: &str, args: Vec<Value>) -> Result<Option<Row>, StorageError> {
+        let row = match &mut self.inner {
+            TxInner::Sqlite(t) => bind_all!(sqlx::query(sql), args).fetch_optional(&mut **t).await?.map(Row::Sqlite),
+            TxInner::SqliteGroup(g) => {
+                bind_all!(sqlx::query(sql), args).fetch_optional(g.conn()?).await?.map(Row::Sqlite)
+            }
+            TxInner::Postgres(t) => {
+                bind_all!(sqlx::query(sql), args).fetch_optional(&mut **t).await?.map(Row::Postgres)
+            }
+        };
+        Ok(row)
+    }
+
+    pub async fn fetch_one(&mut self, sql: &str, args: Vec<Value>) -> Result<Row, StorageError> {
+        self.fetch_optional(sql, args).await?.ok_or(StorageError::Sqlx(sqlx::Error::RowNotFound))
+    }
+
+    /// Convenience for `SELECT COUNT(*)`-like queries and `RETURNING id`.
+    pub async fn fetch_i64(&mut self, sql: &str, args: Vec<Value>) -> Result<i64, StorageError> {
+        self.fetch_one(sql, args).await?.get_idx(0)
+    }
+
+    /// Bounds the run time of the statements that follow in this transaction: PostgreSQL
+    /// cancels them with `statement_timeout`; SQLite interrupts them from a progress
+    /// handler that checks a deadline every few thousand virtual-machine steps. Either way
+    /// the statement fails with an error that `StorageError::is_timeout` recognises.
+    pub async fn limit_duration(&mut self, limit: Duration) -> Result<(), StorageError> {
+        match &mut self.inner {
+            TxInner::Sqlite(t) => {
+                let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+                let flag = armed.clone();
+                let deadline = std::time::Instant::now() + limit;
+                let mut handle = t.lock_handle().await?;
+                handle.set_progress_handler(4_000, move || {
+                    !flag.load(std::sync::atomic::Ordering::Relaxed) || std::time::Instant::now() < deadline
+                });
+                self.deadline = Some(DeadlineGuard(armed));
+            }
+            // The writer's connection is shared by a batch of write transactions: an
+            // interrupt would hit the others too. Writes are bounded by their own code.
+            TxInner::SqliteGroup(_) => {}
+            TxInner::Postgres(t) => {
+                let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX).max(1);
+                sqlx::query(&format!("SET LOCAL statement_timeout = {ms}")).execute(&mut **t).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), StorageError> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::SqliteGroup(g) => g.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A result row from either backend.
+pub enum Row {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+/// Types that both drivers can decode. All our integer columns are 64-bit on both.
+pub trait Column: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres> {}
+impl<T> Column for T where T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres> {}
+
+impl Row {
+    /// Reads a column by name. A decoding failure is a schema bug, reported as an error.
+    pub fn get<T: Column>(&self, col: &str) -> Result<T, StorageError> {
+        let v = match self {
+            Row::Sqlite(r) => r.try_get(col)?,
+            Row::Postgres(r) => r.try_get(col)?,
+        };
+        Ok(v)
+    }
+
+    pub fn get_idx<T: Column>(&self, idx: usize) -> Result<T, StorageError> {
+        let v = match self {
+            Row::Sqlite(r) => r.try_get(idx)?,
+            Row::Postgres(r) => r.try_get(idx)?,
+        };
+        Ok(v)
+    }
+}

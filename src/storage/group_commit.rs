@@ -1,0 +1,196 @@
+//! Group commit for SQLite: durable writes at the rate of many requests per fsync.
+//!
+//! With `synchronous = FULL` every COMMIT waits for the disk, a few milliseconds, which
+//! would cap alert ingestion at a few hundred per second. Instead, write transactions of
+//! concurrent requests run one after another on the single writer connection, each inside
+//! its own SAVEPOINT of one shared outer transaction; the outer transaction commits (one
+//! fsync) when no other writer is queued, when the batch is large, or when it is old.
+//! Each request is acknowledged only after the COMMIT that made it durable returned, so the
+//! guarantee is unchanged: a 2xx answer means the data is on disk.
+//!
+//! A request that fails or is dropped rolls back to its savepoint, so it never affects the
+//! others in its batch. If the shared COMMIT itself fails, every request of the batch gets
+//! the error (none of them was acknowledged).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use sqlx::SqliteConnection;
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot};
+
+use super::error::StorageError;
+
+/// Batch limits: commit after this many requests or this much time, whichever comes first.
+const MAX_BATCH: usize = 128;
+const MAX_DELAY: Duration = Duration::from_millis(20);
+
+pub struct WriterState {
+    pub(super) conn: SqliteConnection,
+    in_tx: bool,
+    batch_started: Instant,
+    /// Requests whose work is in the open batch, waiting for its COMMIT.
+    pending: Vec<oneshot::Sender<Result<(), String>>>,
+    /// The previous holder dropped its transaction without commit: undo its savepoint.
+    needs_rollback: bool,
+}
+
+impl WriterState {
+    /// Undoes the savepoint of a transaction that was dropped without commit. If that is
+    /// impossible the whole batch is rolled back and its waiters told so: committing it
+    /// would make the dropped transaction's partial work durable.
+    async fn cleanup(&mut self) {
+        if !self.needs_rollback {
+            return;
+        }
+        self.needs_rollback = false;
+        let undone = match sqlx::query("ROLLBACK TO waggle_w").execute(&mut self.conn).await {
+            Ok(_) => sqlx::query("RELEASE waggle_w").execute(&mut self.conn).await.is_ok(),
+            Err(_) => false,
+        };
+        if !undone {
+            let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+            self.in_tx = false;
+            for waiter in self.pending.drain(..) {
+                let _ = waiter.send(Err("the batch was rolled back after a failed savepoint rollback".into()));
+            }
+        }
+    }
+
+    /// Commits the open batch (one fsync) and tells every waiting request the outcome.
+    async fn flush(&mut self) {
+        if !self.in_tx {
+            return;
+        }
+        let result = sqlx::query("COMMIT").execute(&mut self.conn).await.map(|_| ()).map_err(|e| e.to_string());
+        if result.is_err() {
+            // Leave no half-open transaction behind, whatever the COMMIT failure was.
+            let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+        }
+        self.in_tx = false;
+        for waiter in self.pending.drain(..) {
+            let _ = waiter.send(result.clone());
+        }
+    }
+}
+
+pub struct SqliteWriter {
+    state: Arc<Mutex<WriterState>>,
+    /// Requests queued for the writer: while there are some, a batch stays open for them.
+    waiting: AtomicUsize,
+    wake: Notify,
+}
+
+/// Decrements the queue counter even if the waiting future is cancelled.
+struct Queued<'a>(&'a AtomicUsize);
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl SqliteWriter {
+    pub fn new(conn: SqliteConnection) -> Arc<SqliteWriter> {
+        let writer = Arc::new(SqliteWriter {
+            state: Arc::new(Mutex::new(WriterState {
+                conn,
+                in_tx: false,
+                batch_started: Instant::now(),
+                pending: Vec::new(),
+                needs_rollback: false,
+            })),
+            waiting: AtomicUsize::new(0),
+            wake: Notify::new(),
+        });
+        // The committer closes batches that nobody else will close: after a dropped
+        // transaction, or when the last writer left while others were still queued.
+        let weak = Arc::downgrade(&writer);
+        tokio::spawn(async move {
+            loop {
+                let Some(w) = weak.upgrade() else { break };
+                tokio::select! {
+                    _ = w.wake.notified() => {}
+                    _ = tokio::time::sleep(MAX_DELAY) => {}
+                }
+                let mut state = w.state.lock().await;
+                state.cleanup().await;
+                let stale = state.in_tx
+                    && (w.waiting.load(Ordering::Acquire) == 0 || state.batch_started.elapsed() >= MAX_DELAY);
+                if stale {
+                    state.flush().await;
+                }
+            }
+        });
+        writer
+    }
+
+    /// Starts a write transaction: a savepoint in the open batch (opening one if needed).
+    pub async fn begin(self: &Arc<Self>) -> Result<GroupTx, StorageError> {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let queued = Queued(&self.waiting);
+        let mut guard = self.state.clone().lock_owned().await;
+        drop(queued);
+        guard.cleanup().await;
+        if !guard.in_tx {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut guard.conn).await?;
+            guard.in_tx = true;
+            guard.batch_started = Instant::now();
+        }
+        sqlx::query("SAVEPOINT waggle_w").execute(&mut guard.conn).await?;
+        Ok(GroupTx { guard: Some(guard), writer: self.clone() })
+    }
+
+    /// Commits whatever is open (shutdown). The connection closes when the store is dropped.
+    pub async fn close(&self) {
+        let mut state = self.state.lock().await;
+        state.cleanup().await;
+        state.flush().await;
+    }
+}
+
+/// One request's write transaction in a batch.
+pub struct GroupTx {
+    guard: Option<OwnedMutexGuard<WriterState>>,
+    writer: Arc<SqliteWriter>,
+}
+
+impl GroupTx {
+    pub fn conn(&mut self) -> Result<&mut SqliteConnection, StorageError> {
+        match self.guard.as_mut() {
+            Some(g) => Ok(&mut g.conn),
+            None => Err(StorageError::Commit("transaction already finished".into())),
+        }
+    }
+
+    /// Releases the savepoint and waits until the batch holding it is durably committed.
+    pub async fn commit(mut self) -> Result<(), StorageError> {
+        let Some(mut guard) = self.guard.take() else { return Ok(()) };
+        if let Err(e) = sqlx::query("RELEASE waggle_w").execute(&mut guard.conn).await {
+            guard.needs_rollback = true;
+            self.writer.wake.notify_one();
+            return Err(e.into());
+        }
+        let (tx, rx) = oneshot::channel();
+        guard.pending.push(tx);
+        let alone = self.writer.waiting.load(Ordering::Acquire) == 0;
+        if alone || guard.pending.len() >= MAX_BATCH || guard.batch_started.elapsed() >= MAX_DELAY {
+            guard.flush().await;
+        }
+        drop(guard);
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StorageError::Commit(e)),
+            Err(_) => Err(StorageError::Commit("the writer stopped before committing".into())),
+        }
+    }
+}
+
+impl Drop for GroupTx {
+    fn drop(&mut self) {
+        if let Some(mut guard) = self.guard.take() {
+            guard.needs_rollback = true;
+            drop(guard);
+            self.writer.wake.notify_one();
+        }
+    }
+}

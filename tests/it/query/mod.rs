@@ -1,0 +1,10 @@
+//! The query DSL (`POST /api/v1/query`) and the global search, on both backends.
+
+mod errors;
+mod fixture;
+mod fulltext;
+mod operators;
+mod random;
+mod rest;
+mod steps;
+mod visibility;
