@@ -172,6 +172,15 @@ pub async fn type_table(tx: &mut Tx) -> Result<HashMap<String, bool>, ApiError> 
     Ok(observable_types::list(tx).await?.into_iter().map(|t| (t.name, t.is_attachment)).collect())
 }
 
+/// The type table restricted to the types `specs` use: what `prepare` needs, in one small
+/// query (the hot ingestion path must not read the whole table per alert).
+pub async fn type_table_for(tx: &mut Tx, specs: &[Spec]) -> Result<HashMap<String, bool>, ApiError> {
+    let mut names: Vec<&str> = specs.iter().map(|s| s.data_type.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    Ok(observable_types::attachment_flags(tx, &names).await?.into_iter().collect())
+}
+
 /// Turns parsed inputs into rows: checks types, stores uploaded files (deduplicated),
 /// resolves referenced attachments. Any invalid input fails the whole request.
 pub async fn prepare(

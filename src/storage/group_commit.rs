@@ -33,6 +33,8 @@ pub struct WriterState {
     pending: Vec<oneshot::Sender<Result<(), String>>>,
     /// The previous holder dropped its transaction without commit: undo its savepoint.
     needs_rollback: bool,
+    /// The full-text backlog table exists (checked until it does).
+    backlog_table: bool,
 }
 
 impl WriterState {
@@ -62,7 +64,10 @@ impl WriterState {
         if !self.in_tx {
             return;
         }
-        let result = sqlx::query("COMMIT").execute(&mut self.conn).await.map(|_| ()).map_err(|e| e.to_string());
+        let result = match self.index_backlog().await {
+            Ok(()) => sqlx::query("COMMIT").execute(&mut self.conn).await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("full-text indexing of the batch failed: {e}")),
+        };
         if result.is_err() {
             // Leave no half-open transaction behind, whatever the COMMIT failure was.
             let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
@@ -71,6 +76,28 @@ impl WriterState {
         for waiter in self.pending.drain(..) {
             let _ = waiter.send(result.clone());
         }
+    }
+}
+
+impl WriterState {
+    /// Indexes the rows the batch noted in `fts_pending` (migration 0011), inside the batch
+    /// transaction, so the full-text index commits together with the rows. Until that
+    /// migration has run (first start) there is no backlog table and nothing to do.
+    async fn index_backlog(&mut self) -> Result<(), sqlx::Error> {
+        if !self.backlog_table {
+            let found: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'fts_pending'")
+                    .fetch_one(&mut self.conn)
+                    .await?;
+            if found == 0 {
+                return Ok(());
+            }
+            self.backlog_table = true;
+        }
+        for sql in super::fulltext_backlog::CATCH_UP {
+            sqlx::query(sql).execute(&mut self.conn).await?;
+        }
+        Ok(())
     }
 }
 
@@ -98,6 +125,7 @@ impl SqliteWriter {
                 batch_started: Instant::now(),
                 pending: Vec::new(),
                 needs_rollback: false,
+                backlog_table: false,
             })),
             waiting: AtomicUsize::new(0),
             wake: Notify::new(),

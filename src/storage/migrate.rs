@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0006_query_indexes.sql"),
         postgres: include_str!("../../migrations/postgres/0006_query_indexes.sql"),
     },
+    Migration {
+        version: 11,
+        name: "deferred_fulltext",
+        sqlite: include_str!("../../migrations/sqlite/0011_deferred_fulltext.sql"),
+        postgres: include_str!("../../migrations/postgres/0011_deferred_fulltext.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS waggle_migration (\
@@ -75,8 +81,16 @@ pub async fn migrate(store: &Store, now_ms: i64) -> Result<Vec<i64>, StorageErro
              upgrade Waggle instead of downgrading"
         )));
     }
+    // Apply every known step not recorded yet, in version order: a step numbered below the
+    // newest applied one (two branches landing together) is not skipped.
+    let done: std::collections::HashSet<i64> = tx
+        .fetch_all("SELECT version FROM waggle_migration", args![])
+        .await?
+        .iter()
+        .map(|r| r.get::<i64>("version"))
+        .collect::<Result<_, _>>()?;
     let mut applied = Vec::new();
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+    for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
         let sql = match tx.backend() {
             Backend::Sqlite => m.sqlite,
             Backend::Postgres => m.postgres,

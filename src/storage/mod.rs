@@ -8,6 +8,7 @@
 
 mod db;
 mod error;
+pub mod fulltext_backlog;
 mod group_commit;
 mod migrate;
 mod open;

@@ -47,6 +47,26 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<ObservableType>, StorageError> {
     rows.iter().map(from_row).collect()
 }
 
+/// `name → is_attachment` for just the given type names (unknown names are absent). The
+/// ingestion path asks for the few types a request uses rather than reading the table.
+pub async fn attachment_flags(tx: &mut Tx, names: &[&str]) -> Result<Vec<(String, bool)>, StorageError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = String::from("SELECT name, is_attachment FROM observable_type WHERE name IN (");
+    for i in 1..=names.len() {
+        if i > 1 {
+            sql.push_str(", ");
+        }
+        sql.push('$');
+        sql.push_str(&i.to_string());
+    }
+    sql.push(')');
+    let binds = names.iter().map(|n| super::db::Value::from(*n)).collect();
+    let rows = tx.fetch_all(&sql, binds).await?;
+    rows.iter().map(|r| Ok((r.get("name")?, r.get("is_attachment")?))).collect()
+}
+
 pub async fn delete(tx: &mut Tx, id: i64) -> Result<(), StorageError> {
     tx.execute("DELETE FROM observable_type WHERE id = $1", args![id]).await?;
     Ok(())

@@ -164,9 +164,7 @@ pub async fn insert_many(
                 sql.push_str(", ");
             }
             let base = binds.len();
-            sql.push('(');
-            sql.push_str(&(1..=19).map(|k| format!("${}", base + k)).collect::<Vec<_>>().join(", "));
-            sql.push(')');
+            push_placeholders(&mut sql, base, 19);
             let (att_id, att_name, att_ct) = match &o.file {
                 Some((id, name, ct)) => (Some(*id), Some(name.clone()), Some(ct.clone())),
                 None => (None, None, None),
@@ -214,6 +212,20 @@ pub async fn insert_many(
     Ok(out)
 }
 
+/// Appends `($base+1, …, $base+n)` to a multi-row INSERT (no temporary strings: this runs
+/// for every row of every ingested alert).
+fn push_placeholders(sql: &mut String, base: usize, n: usize) {
+    use std::fmt::Write;
+    sql.push('(');
+    for k in 1..=n {
+        if k > 1 {
+            sql.push_str(", ");
+        }
+        let _ = write!(sql, "${}", base + k);
+    }
+    sql.push(')');
+}
+
 async fn insert_tags(tx: &mut Tx, rows: &[(i64, &str)]) -> Result<(), StorageError> {
     for chunk in rows.chunks(500) {
         let mut sql = String::from("INSERT INTO observable_tag (observable_id, tag) VALUES ");
@@ -222,7 +234,7 @@ async fn insert_tags(tx: &mut Tx, rows: &[(i64, &str)]) -> Result<(), StorageErr
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+            push_placeholders(&mut sql, 2 * i, 2);
             binds.extend(args![*id, *tag]);
         }
         sql.push_str(" ON CONFLICT DO NOTHING");

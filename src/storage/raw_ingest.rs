@@ -63,6 +63,10 @@ pub async fn insert_alerts(
             .execute(&mut *tx)
             .await?;
         }
+        // The same full-text indexing the server's writer does before each COMMIT.
+        for sql in super::fulltext_backlog::CATCH_UP {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
     }
     Ok(start.elapsed())

@@ -36,7 +36,7 @@ pub async fn create(app: &App, caller: &Caller, body: &Value, files: Vec<Upload>
     let now = crate::clock::now_ms();
     let input = create::parse(body, &files, now)?;
     let mut tx = app.store.write().await?;
-    let types = super::observables::type_table(&mut tx).await?;
+    let types = super::observables::type_table_for(&mut tx, &input.observables).await?;
     let created = create::create_in_tx(&mut tx, caller, &input, &files, &types, now).await?;
     tx.commit().await?;
     Ok(created)

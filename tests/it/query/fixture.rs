@@ -45,7 +45,13 @@ pub async fn exec(app: &TestApp, sql: &str) {
     match app.backend {
         Backend::Sqlite => {
             let mut conn = sqlx::SqliteConnection::connect(&app.database_url).await.expect("connect sqlite");
-            sqlx::raw_sql(&format!("PRAGMA foreign_keys = ON; {sql}")).execute(&mut conn).await.expect("seed sqlite");
+            // Rows written behind the server's back get their full-text entries the way the
+            // server's writer gives them: the backlog catch-up, in the same transaction.
+            let catch_up = waggle::storage::fulltext_backlog::CATCH_UP.join(";\n");
+            sqlx::raw_sql(&format!("PRAGMA foreign_keys = ON; BEGIN; {sql};\n{catch_up}; COMMIT;"))
+                .execute(&mut conn)
+                .await
+                .expect("seed sqlite");
         }
         Backend::Postgres => {
             let mut conn = sqlx::PgConnection::connect(&app.database_url).await.expect("connect postgres");
