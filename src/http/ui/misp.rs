@@ -295,8 +295,7 @@ async fn render_form(
 }
 
 async fn new_server(State(app): State<App>, ui: Ui) -> Result<Response, UiError> {
-    // Only administrators reach the form (the service says who may).
-    servers::list(&app, &ui.caller).await?;
+    servers::may_manage(&ui.caller)?;
     render_form(&app, &ui, None, &Fields::blank(), None, None).await
 }
 
@@ -306,6 +305,7 @@ fn wants_test(form: &UiForm) -> bool {
 }
 
 async fn create(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, UiError> {
+    servers::may_manage(&ui.caller)?;
     if wants_test(&form) {
         return test_form(app, ui, form).await;
     }
@@ -342,6 +342,7 @@ async fn update(State(app): State<App>, ui: Ui, Path(id): Path<String>, form: Ui
 /// "Test connection" of the form as filled in (a saved server's key is used unless a new
 /// one is typed), without saving it.
 async fn test_form(app: App, ui: Ui, form: UiForm) -> Result<Response, UiError> {
+    servers::may_manage(&ui.caller)?;
     let saved = match form.get("server") {
         Some(id) => Some(servers::get(&app, &ui.caller, id).await?),
         None => None,

@@ -28,6 +28,11 @@ pub struct ServerView {
     pub failures: Vec<SyncFailure>,
 }
 
+/// Refuses callers who may not manage MISP servers (screens check before showing a form).
+pub fn may_manage(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(PERMISSION, "manage MISP servers")
+}
+
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("MISP server {id} not found"))
 }
