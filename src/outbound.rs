@@ -390,7 +390,8 @@ fn redirect_policy(max: usize, destinations: Destinations) -> reqwest::redirect:
         if attempt.previous().len() > max {
             attempt.error("too many redirects")
         } else if let Some(why) = literal_refusal(attempt.url(), destinations) {
-            attempt.error(Forbidden(format!("redirect to {}: {why}", display_url(attempt.url().as_str()))))
+            let to = display_url(attempt.url().as_str());
+            attempt.error(Forbidden(format!("redirect to {to}: {why}")))
         } else {
             attempt.follow()
         }

@@ -12,6 +12,7 @@ mod import;
 mod resync;
 mod servers;
 mod ssrf;
+mod status;
 mod ui;
 
 use reqwest::{Method, StatusCode};

@@ -17,7 +17,7 @@ fn default_guard(c: &mut waggle::config::Config) {
 }
 
 crate::misp_tests!(
-    config = default_guard;
+    config = super::default_guard;
     loopback_misp_is_refused,
     names_are_checked_after_resolution,
     redirects_to_forbidden_addresses_are_refused,

@@ -104,7 +104,7 @@ fn full_form(url: &str) -> Vec<(&'static str, String)> {
     .collect()
 }
 
-fn refs(form: &[(&'static str, String)]) -> Vec<(&'static str, &str)> {
+fn refs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     form.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
