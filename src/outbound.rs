@@ -115,12 +115,10 @@ fn kind_v6(ip: Ipv6Addr) -> AddressKind {
 impl Destinations {
     /// Whether a connection to `ip` is allowed.
     pub fn allows(self, ip: IpAddr) -> bool {
-        match (self, kind(ip)) {
-            (Destinations::Any, _) => true,
-            (_, AddressKind::Public) => true,
-            (Destinations::Private, AddressKind::Private) => true,
-            _ => false,
-        }
+        matches!(
+            (self, kind(ip)),
+            (Destinations::Any, _) | (_, AddressKind::Public) | (Destinations::Private, AddressKind::Private)
+        )
     }
 
     fn refusal(self, ip: IpAddr) -> String {
@@ -297,7 +295,8 @@ impl Client {
             }
         }
         if let Some(proxy) = settings.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
-            if let Some(why) = reqwest::Url::parse(proxy.trim()).ok().and_then(|u| literal_refusal(&u, settings.destinations))
+            if let Some(why) =
+                reqwest::Url::parse(proxy.trim()).ok().and_then(|u| literal_refusal(&u, settings.destinations))
             {
                 return Err(OutboundError::Config(format!("proxy {} refused: {why}", display_url(proxy))));
             }

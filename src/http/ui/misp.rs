@@ -17,10 +17,10 @@ use super::page::{Ctx, Ui, done, or_show_again};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::ids::render_id;
+use crate::service::misp::export;
 use crate::service::misp::servers::{self, ServerView, TestReport};
 use crate::service::misp::settings::format_duration;
 use crate::service::misp::sync::{self, RunReport};
-use crate::service::misp::export;
 use crate::storage::misp::Export;
 
 pub fn router() -> Router<App> {
@@ -199,8 +199,7 @@ impl Fields {
 
 /// A list field: one entry per line (commas accepted too).
 fn list_of(f: &UiForm, name: &str) -> Value {
-    let items: Vec<&str> =
-        f.value(name).split(['\n', ',']).map(str::trim).filter(|s| !s.is_empty()).collect();
+    let items: Vec<&str> = f.value(name).split(['\n', ',']).map(str::trim).filter(|s| !s.is_empty()).collect();
     json!(items)
 }
 
@@ -217,7 +216,8 @@ fn body_of(f: &UiForm) -> Value {
     if let Some(key) = f.get("apiKey") {
         m.insert("apiKey".into(), json!(key));
     }
-    for name in ["verifyHostname", "enabled", "exportCaseTags", "exportObservableTags", "exportCaseUrl", "importUnpublished"]
+    for name in
+        ["verifyHostname", "enabled", "exportCaseTags", "exportObservableTags", "exportCaseUrl", "importUnpublished"]
     {
         m.insert(name.into(), json!(f.checked(name)));
     }
@@ -434,8 +434,7 @@ async fn export_case(
     match result {
         Ok(r) => render_exports(&app, &ui, &number, Some(&r), None).await,
         Err(e) => {
-            or_show_again(Err(e), |msg| async move { render_exports(&app, &ui, &number, None, Some(&msg)).await })
-                .await
+            or_show_again(Err(e), |msg| async move { render_exports(&app, &ui, &number, None, Some(&msg)).await }).await
         }
     }
 }

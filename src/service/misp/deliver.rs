@@ -299,8 +299,13 @@ async fn remove_gone(
         }
         let data = o.data.clone().or_else(|| o.file.as_ref().map(|f| f.name.clone()));
         let details = json!({"dataType": o.data_type, "data": data, "source": "misp"});
-        let action =
-            Action { operation: "delete", object_type: "Observable", object_id: o.id, root: Some(("Alert", alert_id)), details };
+        let action = Action {
+            operation: "delete",
+            object_type: "Observable",
+            object_id: o.id,
+            root: Some(("Alert", alert_id)),
+            details,
+        };
         record(tx, caller, action, now).await?;
         removed.push(json!({"dataType": o.data_type, "data": data}));
     }

@@ -59,7 +59,9 @@ async fn deleted_attributes_leave_the_alert(app: TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["objectType"] == "Alert" && e["operation"] == "update" && e["details"]["removedObservables"].is_array())
+        .find(|e| {
+            e["objectType"] == "Alert" && e["operation"] == "update" && e["details"]["removedObservables"].is_array()
+        })
         .unwrap_or_else(|| panic!("{audit}"));
     assert_eq!(update["details"]["removedObservables"].as_array().unwrap().len(), 3, "{update}");
     assert_eq!(update["_createdBy"], "system@thehive.local");

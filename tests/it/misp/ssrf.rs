@@ -71,7 +71,10 @@ async fn names_are_checked_after_resolution(app: TestApp) {
     let report = test_unsaved(&app, json!({"name": "n", "url": url, "apiKey": KEY})).await;
     assert_eq!(report["ok"], false, "{report}");
     let message = check(&report, "version")["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("localhost resolves only to refused addresses") && message.contains("loopback"), "{message}");
+    assert!(
+        message.contains("localhost resolves only to refused addresses") && message.contains("loopback"),
+        "{message}"
+    );
     // Cloud metadata services (link-local) are refused as well, without a connection attempt.
     let report = test_unsaved(&app, json!({"name": "n", "url": "http://169.254.169.254", "apiKey": KEY})).await;
     let message = check(&report, "version")["message"].as_str().unwrap().to_owned();

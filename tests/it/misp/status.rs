@@ -45,10 +45,8 @@ async fn api_status_reports_each_server(app: TestApp) {
     let down = c["servers"].as_array().unwrap().iter().find(|s| s["name"] == "down").unwrap();
     assert_eq!(down["status"], "ERROR");
     // Disabled, it no longer counts.
-    let (status, _) = send(
-        app.as_admin(Method::PATCH, "/api/v1/connector/misp/server/down").json(&json!({"enabled": false})),
-    )
-    .await;
+    let (status, _) =
+        send(app.as_admin(Method::PATCH, "/api/v1/connector/misp/server/down").json(&json!({"enabled": false}))).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let c = connector(&app, true).await;
     assert_eq!(c["status"], "OK", "{c}");

@@ -226,7 +226,11 @@ async fn test_connection_and_sync_now_report_clearly(app: TestApp) {
     assert!(synced.body.contains("data-sync-report=\"circl\""), "{}", synced.body);
     let created = server_status(&app).await["lastRun"]["created"].as_i64().unwrap();
     assert!(created > 0);
-    assert!(synced.body.contains("synchronised") && synced.body.contains(&format!(" {created} created")), "{}", synced.body);
+    assert!(
+        synced.body.contains("synchronised") && synced.body.contains(&format!(" {created} created")),
+        "{}",
+        synced.body
+    );
     assert!(alert_of(&app, ana, "1042").await.is_some());
     let list = s.get("/admin/misp").await;
     assert!(list.body.contains("data-health>OK<"), "{}", list.body);
@@ -266,7 +270,10 @@ async fn case_is_exported_from_its_page(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED, "{case}");
     let number = case["number"].to_string();
     let body = json!({"dataType": "ip", "data": "198.51.100.7", "ioc": true});
-    let (status, _) = send(ana(&app, Method::POST, &format!("/api/v1/case/{}/observable", case["_id"].as_str().unwrap())).json(&body)).await;
+    let (status, _) = send(
+        ana(&app, Method::POST, &format!("/api/v1/case/{}/observable", case["_id"].as_str().unwrap())).json(&body),
+    )
+    .await;
     assert!(status.is_success());
 
     let s = Session::sign_in(&app, ANA, &crate::harness::password_of(ANA)).await;
@@ -280,7 +287,11 @@ async fn case_is_exported_from_its_page(app: TestApp) {
 
     let exported = s.submit(&page, &page, &[("server", "circl")]).await;
     assert_eq!(exported.status, StatusCode::OK, "{}", exported.body);
-    assert!(exported.body.contains("created on circl") && exported.body.contains("1 attribute(s)"), "{}", exported.body);
+    assert!(
+        exported.body.contains("created on circl") && exported.body.contains("1 attribute(s)"),
+        "{}",
+        exported.body
+    );
     assert_eq!(fake.requests_to("/events/add").len(), 1);
     let event_link = format!("{}/events/view/", fake.url);
     assert!(exported.body.contains(&event_link), "where it went: {}", exported.body);
