@@ -117,6 +117,10 @@ def test_admin_connects_tests_and_synchronises_a_misp_server(browser, misp):
     b.wait_text("#test-report [data-check=version]", "MISP 2.4.190")
     b.shot("misp-test-ok")
     assert b.find("#misp-max-age").get_attribute("value") == "30d", "the form keeps what was typed"
+    # The key is never sent back to the browser: it is typed again to save.
+    b.wait_text("#misp-key-again", "type it again")
+    assert b.find("#misp-key").get_attribute("value") == ""
+    b.fill("#misp-key", KEY)
     b.submit("#save-misp-server")
     b.wait_text(".flash-ok", "Created.")
     b.wait_text("h1", "circl")

@@ -117,6 +117,8 @@ pub struct Fields {
     pub included_tags: String,
     pub excluded_tags: String,
     pub import_unpublished: bool,
+    /// An API key was typed (it is not shown again: it must be typed again to be saved).
+    pub key_typed: bool,
 }
 
 fn lines(list: &[String]) -> String {
@@ -162,6 +164,7 @@ impl Fields {
             included_tags: lines(&s.included_tags),
             excluded_tags: lines(&s.excluded_tags),
             import_unpublished: s.import_unpublished,
+            key_typed: false,
         }
     }
 
@@ -193,6 +196,7 @@ impl Fields {
             included_tags: v("includedTags"),
             excluded_tags: v("excludedTags"),
             import_unpublished: f.checked("importUnpublished"),
+            key_typed: f.get("apiKey").is_some(),
         }
     }
 }
