@@ -291,29 +291,19 @@ fn view_answer(st: &AppState, id: &str, extend: bool, u: &Uri) -> Response {
     }
 }
 
+/// `/events/view/{id}` and `/events/view/{id}/extended:1` (other named parameters are
+/// ignored, as MISP does).
 async fn view(
     State(st): State<AppState>,
-    Path(id): Path<String>,
+    Path(params): Path<HashMap<String, String>>,
     m: Method,
     u: Uri,
     h: HeaderMap,
     b: Bytes,
 ) -> Response {
     gated!(st, m, u, h, b);
-    view_answer(&st, &id, false, &u)
-}
-
-/// `/events/view/{id}/extended:1` (other named parameters are ignored, as MISP does).
-async fn view_named(
-    State(st): State<AppState>,
-    Path((id, named)): Path<(String, String)>,
-    m: Method,
-    u: Uri,
-    h: HeaderMap,
-    b: Bytes,
-) -> Response {
-    gated!(st, m, u, h, b);
-    view_answer(&st, &id, named == "extended:1", &u)
+    let id = params.get("id").cloned().unwrap_or_default();
+    view_answer(&st, &id, params.get("named").is_some_and(|n| n == "extended:1"), &u)
 }
 
 async fn download(
@@ -491,7 +481,7 @@ fn router(state: AppState) -> Router {
         .route("/organisations/view/{id}", get(organisation))
         .route("/events/index", post(index))
         .route("/events/view/{id}", get(view))
-        .route("/events/view/{id}/{named}", get(view_named))
+        .route("/events/view/{id}/{named}", get(view))
         .route("/attributes/download/{id}", get(download))
         .route("/events/add", post(add_event))
         .route("/events/edit/{id}", post(edit_event))
