@@ -67,11 +67,15 @@ pub struct MispConfig {
     /// Whether this process runs the background poller. Servers sharing one PostgreSQL
     /// may all run it: a lease makes one of them sync a given MISP server at a time.
     pub poller: bool,
+    /// The SSRF guard: which addresses MISP server URLs, their redirects and proxies may
+    /// reach. `private` (default): public and private networks, not loopback nor
+    /// link-local (cloud metadata); `public`; `any`.
+    pub destinations: crate::outbound::Destinations,
 }
 
 impl Default for MispConfig {
     fn default() -> MispConfig {
-        MispConfig { sync_interval_secs: 3600, poller: true }
+        MispConfig { sync_interval_secs: 3600, poller: true, destinations: crate::outbound::Destinations::Private }
     }
 }
 

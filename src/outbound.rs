@@ -10,8 +10,16 @@
 //! actionable messages that never contain credentials: headers are never printed and URLs
 //! are shown without their user-info part.
 //!
+//! An SSRF guard (`Destinations`) decides which addresses a destination may have: every
+//! name is resolved by our own resolver, which drops the addresses the policy refuses, so
+//! a name that resolves to a forbidden address (DNS rebinding included) is never connected
+//! to; literal IP addresses in URLs, in the proxy setting and in every redirect are checked
+//! the same way.
+//!
 //! It holds no knowledge of any remote protocol; `integrations/*` build on it.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -33,6 +41,142 @@ pub struct Settings {
     pub proxy: Option<String>,
     /// Largest response body read, in bytes.
     pub max_body: usize,
+    /// Which addresses this destination may resolve to.
+    pub destinations: Destinations,
+}
+
+/// The SSRF guard's policy for user-supplied URLs: which kinds of addresses may be called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Destinations {
+    /// Public addresses only.
+    Public,
+    /// Public and private networks (RFC 1918, CGNAT 100.64/10, IPv6 ULA fc00::/7): what an
+    /// on-premises MISP needs. Loopback, link-local (169.254/16 with the cloud metadata
+    /// services, fe80::/10), unspecified, multicast and reserved addresses are refused.
+    #[default]
+    Private,
+    /// No restriction (a MISP on the same host as Waggle, tests against local fakes).
+    Any,
+}
+
+/// What kind of address an IP is, for the guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddressKind {
+    Public,
+    Private,
+    Loopback,
+    /// Link-local, unspecified, multicast, broadcast, reserved: never a service to call.
+    Special,
+}
+
+fn kind_v4(ip: Ipv4Addr) -> AddressKind {
+    let [a, b, ..] = ip.octets();
+    if ip.is_loopback() {
+        AddressKind::Loopback
+    } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
+        AddressKind::Private
+    } else if ip.is_link_local() || ip.is_unspecified() || a == 0 || ip.is_multicast() || ip.is_broadcast() || a >= 240
+    {
+        AddressKind::Special
+    } else {
+        AddressKind::Public
+    }
+}
+
+fn kind(ip: IpAddr) -> AddressKind {
+    match ip {
+        IpAddr::V4(v4) => kind_v4(v4),
+        IpAddr::V6(v6) => kind_v6(v6),
+    }
+}
+
+fn kind_v6(ip: Ipv6Addr) -> AddressKind {
+    let seg = ip.segments();
+    // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::/96) carry an IPv4 destination.
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return kind_v4(v4);
+    }
+    if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let o = ip.octets();
+        return kind_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
+    }
+    if ip.is_loopback() {
+        AddressKind::Loopback
+    } else if ip.is_unspecified() || ip.is_multicast() || (seg[0] & 0xffc0) == 0xfe80 {
+        AddressKind::Special
+    } else if (seg[0] & 0xfe00) == 0xfc00 {
+        AddressKind::Private
+    } else {
+        AddressKind::Public
+    }
+}
+
+impl Destinations {
+    /// Whether a connection to `ip` is allowed.
+    pub fn allows(self, ip: IpAddr) -> bool {
+        matches!(
+            (self, kind(ip)),
+            (Destinations::Any, _) | (_, AddressKind::Public) | (Destinations::Private, AddressKind::Private)
+        )
+    }
+
+    fn refusal(self, ip: IpAddr) -> String {
+        let what = match kind(ip) {
+            AddressKind::Loopback => "a loopback address",
+            AddressKind::Private => "a private address",
+            AddressKind::Special => "a link-local, multicast or reserved address",
+            AddressKind::Public => "an address",
+        };
+        let setting = match self {
+            Destinations::Public => "public",
+            Destinations::Private => "private",
+            Destinations::Any => "any",
+        };
+        format!("{ip} is {what}, which outbound calls may not reach ([misp] destinations = \"{setting}\")")
+    }
+}
+
+/// The guard's refusal, as an error the HTTP stack carries back to `classify`.
+#[derive(Debug)]
+struct Forbidden(String);
+
+impl std::fmt::Display for Forbidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Forbidden {}
+
+/// The resolver every client uses: the system's, minus the addresses the policy refuses.
+struct GuardedResolver(Destinations);
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.0;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = found.iter().copied().filter(|a| policy.allows(a.ip())).collect();
+            match (allowed.is_empty(), found.first()) {
+                (false, _) => Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs),
+                (true, Some(first)) => {
+                    let why = policy.refusal(first.ip());
+                    let why = format!("{host} resolves only to refused addresses: {why}");
+                    Err(Box::new(Forbidden(why)) as Box<dyn std::error::Error + Send + Sync>)
+                }
+                (true, None) => Err(format!("{host} has no address").into()),
+            }
+        })
+    }
+}
+
+/// The refusal for a URL whose host is a literal IP address the policy refuses.
+fn literal_refusal(url: &reqwest::Url, policy: Destinations) -> Option<String> {
+    // IPv6 literals are bracketed in URLs; a name does not parse as an address.
+    let ip: IpAddr = url.host_str()?.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+    (!policy.allows(ip)).then(|| policy.refusal(ip))
 }
 
 impl Default for Settings {
@@ -45,6 +189,7 @@ impl Default for Settings {
             verify_hostname: true,
             proxy: None,
             max_body: 64 * 1024 * 1024,
+            destinations: Destinations::default(),
         }
     }
 }
@@ -67,6 +212,9 @@ pub enum OutboundError {
     Timeout { url: String, secs: u64 },
     #[error("too many redirects from {url}")]
     Redirect { url: String },
+    /// The SSRF guard refused the destination (or a redirect to it).
+    #[error("{url} refused: {detail}")]
+    Forbidden { url: String, detail: String },
     /// The peer answered with a non-success status.
     #[error("{url} answered {status}{}", if .body.is_empty() { String::new() } else { format!(": {}", .body) })]
     Status { url: String, status: u16, body: String },
@@ -83,7 +231,7 @@ impl OutboundError {
     /// that need an administrator (bad settings, refused credentials).
     pub fn is_transient(&self) -> bool {
         match self {
-            OutboundError::Config(_) => false,
+            OutboundError::Config(_) | OutboundError::Forbidden { .. } => false,
             OutboundError::Status { status, .. } => *status >= 500 || *status == 429,
             _ => true,
         }
@@ -137,11 +285,8 @@ impl Client {
             .default_headers(default_headers)
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
-            .redirect(if settings.max_redirects == 0 {
-                reqwest::redirect::Policy::none()
-            } else {
-                reqwest::redirect::Policy::limited(settings.max_redirects)
-            })
+            .redirect(redirect_policy(settings.max_redirects, settings.destinations))
+            .dns_resolver(Arc::new(GuardedResolver(settings.destinations)))
             .danger_accept_invalid_hostnames(!settings.verify_hostname)
             .no_proxy();
         if let Some(pem) = settings.ca_pem.as_deref().filter(|p| !p.trim().is_empty()) {
@@ -150,6 +295,11 @@ impl Client {
             }
         }
         if let Some(proxy) = settings.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
+            if let Some(why) =
+                reqwest::Url::parse(proxy.trim()).ok().and_then(|u| literal_refusal(&u, settings.destinations))
+            {
+                return Err(OutboundError::Config(format!("proxy {} refused: {why}", display_url(proxy))));
+            }
             let p = reqwest::Proxy::all(proxy.trim())
                 .map_err(|_| OutboundError::Config(format!("invalid proxy URL {}", display_url(proxy))))?;
             b = b.proxy(p);
@@ -167,6 +317,9 @@ impl Client {
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Response, OutboundError> {
         let req = req.build().map_err(|e| OutboundError::Config(format!("invalid request: {}", e.without_url())))?;
         let url = display_url(req.url().as_str());
+        if let Some(detail) = literal_refusal(req.url(), self.settings.destinations) {
+            return Err(OutboundError::Forbidden { url, detail });
+        }
         let mut resp = self.inner.execute(req).await.map_err(|e| self.classify(&url, e))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
@@ -213,6 +366,9 @@ impl Client {
         if e.is_timeout() {
             return OutboundError::Timeout { url, secs: self.settings.timeout.as_secs().max(1) };
         }
+        if let Some(f) = find_cause::<Forbidden>(&e) {
+            return OutboundError::Forbidden { url, detail: f.0.clone() };
+        }
         if e.is_redirect() {
             return OutboundError::Redirect { url };
         }
@@ -221,6 +377,36 @@ impl Client {
         }
         OutboundError::Body { url, detail: root_cause(&e) }
     }
+}
+
+/// Redirects are followed up to `max`, never to a literal address the policy refuses (a
+/// host name is checked when it is resolved).
+fn redirect_policy(max: usize, destinations: Destinations) -> reqwest::redirect::Policy {
+    if max == 0 {
+        return reqwest::redirect::Policy::none();
+    }
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max {
+            attempt.error("too many redirects")
+        } else if let Some(why) = literal_refusal(attempt.url(), destinations) {
+            let to = display_url(attempt.url().as_str());
+            attempt.error(Forbidden(format!("redirect to {to}: {why}")))
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// The first error of type `T` in the cause chain of `e`.
+fn find_cause<T: std::error::Error + 'static>(e: &reqwest::Error) -> Option<&T> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(t) = c.downcast_ref::<T>() {
+            return Some(t);
+        }
+        cause = c.source();
+    }
+    None
 }
 
 /// The innermost cause of an error, which is where the useful words are ("connection
@@ -292,6 +478,35 @@ mod tests {
         let e = excerpt(long.as_bytes());
         assert!(e.chars().count() <= 301);
         assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn address_policy() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let p = Destinations::Private;
+        for ok in ["93.184.216.34", "10.1.2.3", "172.16.0.1", "192.168.1.10", "100.64.0.1", "fd00::1", "2001:db8::1"] {
+            assert!(p.allows(ip(ok)), "{ok}");
+        }
+        for bad in [
+            "127.0.0.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a9fe:a9fe",
+        ] {
+            assert!(!p.allows(ip(bad)), "{bad}");
+        }
+        assert!(!Destinations::Public.allows(ip("10.0.0.1")));
+        assert!(Destinations::Public.allows(ip("93.184.216.34")));
+        assert!(Destinations::Any.allows(ip("127.0.0.1")));
+        let s = Settings { proxy: Some("http://127.0.0.1:3128".into()), ..Settings::default() };
+        assert!(matches!(validate(&s), Err(OutboundError::Config(_))));
     }
 
     #[test]

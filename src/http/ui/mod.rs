@@ -27,6 +27,7 @@ pub mod home;
 pub mod listing;
 pub mod live;
 pub mod login;
+pub mod misp;
 pub mod page;
 pub mod profile;
 pub mod search;
@@ -54,6 +55,8 @@ pub fn router(app: App) -> Router<App> {
         .merge(live::router())
         // Platform and organisation administration.
         .nest("/admin", admin::router())
+        // MISP connector: server connections (admin) and export from a case.
+        .merge(misp::router())
         // Embedded, cache-busted static files.
         .merge(assets::router())
         // Layers apply to the routes above only, never to the API.

@@ -163,7 +163,7 @@ async fn sync_one(
 }
 
 /// The address users reach this server at, for links back to a case.
-fn origin(headers: &HeaderMap) -> String {
+pub fn origin(headers: &HeaderMap) -> String {
     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(|v| v.split(',').next().unwrap_or(v).trim());
     let proto = h("x-forwarded-proto").unwrap_or("http");
     let host = h("x-forwarded-host").or_else(|| h("host")).unwrap_or("localhost");

@@ -8,6 +8,8 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::app::App;
+use crate::auth::Caller;
+use crate::error::ApiError;
 
 pub fn router() -> Router<App> {
     Router::new().route("/status", get(status)).route("/license/current", get(license)).route("/health", get(health))
@@ -22,7 +24,36 @@ pub fn unversioned_router() -> Router<App> {
         .route("/api/v0/health", get(health))
 }
 
-async fn status(State(app): State<App>) -> axum::Json<Value> {
+/// `connectors.misp` as TheHive's MISP connector reports it: `{enabled, status, servers:
+/// [{name, version, status, url, purpose}]}`. The server URLs are internal addresses: only
+/// a signed-in caller sees them.
+async fn misp_connector(app: &App, signed_in: bool) -> Value {
+    let c = match crate::service::misp::status::connector(app).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "MISP connector status unavailable");
+            return json!({"enabled": false, "status": "ERROR", "servers": []});
+        }
+    };
+    let servers: Vec<Value> = c
+        .servers
+        .iter()
+        .map(|s| {
+            let mut v = json!({"name": s.name, "status": s.status, "purpose": s.purpose});
+            if let Some(version) = &s.version {
+                v["version"] = json!(version);
+            }
+            if signed_in {
+                v["url"] = json!(s.url);
+            }
+            v
+        })
+        .collect();
+    json!({"enabled": c.enabled, "status": c.status, "servers": servers})
+}
+
+async fn status(State(app): State<App>, caller: Result<Caller, ApiError>) -> axum::Json<Value> {
+    let misp = misp_connector(&app, caller.is_ok()).await;
     axum::Json(json!({
         "versions": {
             "TheHive": env!("CARGO_PKG_VERSION"),
@@ -30,7 +61,7 @@ async fn status(State(app): State<App>) -> axum::Json<Value> {
             "Scalligraph": env!("CARGO_PKG_VERSION"),
             "Play": "none",
         },
-        "connectors": {},
+        "connectors": {"misp": misp},
         "config": {
             "protectDownloadsWith": "malware",
             "authType": ["session", "basic", "local", "key"],

@@ -172,6 +172,12 @@ impl Client {
         Event::parse(&v).map_err(|d| malformed(&self.url(&path), d))
     }
 
+    /// `GET /events/view/{id}/extended:1`: the event with the attributes and objects of the
+    /// events that extend it merged in (MISP's "extended event" view).
+    pub async fn event_extended(&self, id: &str) -> Result<Event, OutboundError> {
+        self.event(&format!("{id}/extended:1")).await
+    }
+
     /// The raw full event, for the exporter's diff.
     pub async fn event_json(&self, id: &str) -> Result<Value, OutboundError> {
         self.get_json(&format!("/events/view/{id}")).await

@@ -74,6 +74,8 @@ pub struct EventHeader {
     /// The creator organisation (`Orgc.name`): the author of the intelligence.
     pub orgc: String,
     pub tags: Vec<String>,
+    /// The uuid of the event this one extends (MISP "extended events"), when it does.
+    pub extends_uuid: Option<String>,
 }
 
 impl EventHeader {
@@ -108,6 +110,7 @@ impl EventHeader {
             attribute_count: int(v, "attribute_count"),
             orgc,
             tags,
+            extends_uuid: text(v, "extends_uuid").map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()),
             id,
         })
     }

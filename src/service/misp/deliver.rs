@@ -9,11 +9,12 @@
 //! records which event brought them (it shows in the case timeline), the alert turns
 //! unread, and an unmerge of that alert takes them back out like the rest of the merge.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
 use crate::app::App;
+use crate::auth::integration::INTEGRATION_LOGIN;
 use crate::auth::{Caller, perm};
 use crate::error::ApiError;
 use crate::ids::render_id;
@@ -24,6 +25,7 @@ use crate::service::audit::{Action, record};
 use crate::service::observables::{self as obs, Spec, SpecValue};
 use crate::storage::alerts::{self, AlertUpdate, NewAlert};
 use crate::storage::observables::{self, NewObservable, Parent};
+use crate::storage::{Tx, attachments};
 
 /// The alert type of imported events.
 pub const ALERT_TYPE: &str = "misp";
@@ -38,7 +40,7 @@ pub struct Ready {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivered {
     Created { alert_id: i64, observables: usize },
-    Updated { alert_id: i64, new_observables: usize, added_to_case: Option<i64> },
+    Updated { alert_id: i64, new_observables: usize, removed_observables: usize, added_to_case: Option<i64> },
     Unchanged,
 }
 
@@ -175,6 +177,8 @@ pub async fn deliver(
         };
         record(&mut tx, &caller, action, now).await?;
     }
+    let keep: HashSet<(&str, &str)> = rows.iter().map(|r| (r.data_type.as_str(), r.data_hash.as_str())).collect();
+    let removed = remove_gone(&mut tx, &caller, a.id, &keep, now).await?;
     let mut u = AlertUpdate::default();
     let mut changed = serde_json::Map::new();
     macro_rules! diff {
@@ -203,7 +207,7 @@ pub async fn deliver(
     if a.last_sync_date != Some(draft.last_sync_date) {
         u.last_sync_date = Some(Some(draft.last_sync_date));
     }
-    if changed.is_empty() && new_rows.is_empty() {
+    if changed.is_empty() && new_rows.is_empty() && removed.is_empty() {
         if u.last_sync_date.is_some() {
             alerts::update(&mut tx, a.id, &u, &caller.login, now).await?;
             tx.commit().await?;
@@ -214,6 +218,9 @@ pub async fn deliver(
     u.read = Some(false);
     alerts::update(&mut tx, a.id, &u, &caller.login, now).await?;
     changed.insert("newObservables".into(), json!(new_rows.len()));
+    if !removed.is_empty() {
+        changed.insert("removedObservables".into(), json!(removed));
+    }
     let action = Action {
         operation: "update",
         object_type: "Alert",
@@ -263,7 +270,46 @@ pub async fn deliver(
         }
     }
     tx.commit().await?;
-    Ok(Delivered::Updated { alert_id: a.id, new_observables: new_rows.len(), added_to_case })
+    Ok(Delivered::Updated {
+        alert_id: a.id,
+        new_observables: new_rows.len(),
+        removed_observables: removed.len(),
+        added_to_case,
+    })
+}
+
+/// Removes from alert `alert_id` the observables the importer created that the event no
+/// longer has (attributes deleted in MISP, TheHive 4's behaviour, spec §2.6): those whose
+/// (dataType, data) key is not in `keep`. Observables an analyst added are never touched,
+/// nor is the case the alert went into. Returns what was removed, for the audit entry.
+async fn remove_gone(
+    tx: &mut Tx,
+    caller: &Caller,
+    alert_id: i64,
+    keep: &HashSet<(&str, &str)>,
+    now: i64,
+) -> Result<Vec<serde_json::Value>, ApiError> {
+    let mut removed = Vec::new();
+    for o in observables::list(tx, Parent::Alert(alert_id)).await? {
+        if o.meta.created_by != INTEGRATION_LOGIN || keep.contains(&(o.data_type.as_str(), o.data_hash.as_str())) {
+            continue;
+        }
+        if let Some(att) = observables::delete(tx, o.id).await? {
+            attachments::collect_garbage(tx, &[att]).await?;
+        }
+        let data = o.data.clone().or_else(|| o.file.as_ref().map(|f| f.name.clone()));
+        let details = json!({"dataType": o.data_type, "data": data, "source": "misp"});
+        let action = Action {
+            operation: "delete",
+            object_type: "Observable",
+            object_id: o.id,
+            root: Some(("Alert", alert_id)),
+            details,
+        };
+        record(tx, caller, action, now).await?;
+        removed.push(json!({"dataType": o.data_type, "data": data}));
+    }
+    Ok(removed)
 }
 
 /// Whether every organisation already has the alert at this sync date (then the event

@@ -241,6 +241,19 @@ pub async fn export_case(
 }
 
 /// Where and when a case was exported.
+/// The servers the caller may export to: enabled, used for export, serving their
+/// organisation (the choice offered on a case).
+pub async fn export_targets(app: &App, caller: &Caller) -> Result<Vec<String>, ApiError> {
+    let mut tx = app.store.read().await?;
+    let rows = misp::list(&mut tx).await?;
+    Ok(rows
+        .iter()
+        .map(ServerDef::from_row)
+        .filter(|d| d.enabled && d.exports() && d.serves_organisation(&caller.organisation))
+        .map(|d| d.name)
+        .collect())
+}
+
 pub async fn exports_of_case(app: &App, caller: &Caller, case_id: &str) -> Result<Vec<Export>, ApiError> {
     let mut tx = app.store.read().await?;
     let case = crate::service::cases::find(&mut tx, caller, case_id).await?;

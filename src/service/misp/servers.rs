@@ -28,6 +28,11 @@ pub struct ServerView {
     pub failures: Vec<SyncFailure>,
 }
 
+/// Refuses callers who may not manage MISP servers (screens check before showing a form).
+pub fn may_manage(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(PERMISSION, "manage MISP servers")
+}
+
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("MISP server {id} not found"))
 }
@@ -197,10 +202,10 @@ pub fn connection(app: &App, row: &MispServer, def: &ServerDef) -> Result<Connec
         }
         None => None,
     };
-    connection_with(def, secret)
+    connection_with(app, def, secret)
 }
 
-fn connection_with(def: &ServerDef, secret: Option<String>) -> Result<Connection, String> {
+fn connection_with(app: &App, def: &ServerDef, secret: Option<String>) -> Result<Connection, String> {
     let need = || "no API key is configured".to_owned();
     let auth = match def.auth_type.as_str() {
         "none" => Auth::None,
@@ -210,7 +215,8 @@ fn connection_with(def: &ServerDef, secret: Option<String>) -> Result<Connection
         }
         _ => Auth::Key(secret.ok_or_else(need)?),
     };
-    Ok(Connection { url: def.url.clone(), auth, http: def.http() })
+    let http = crate::outbound::Settings { destinations: app.config.misp.destinations, ..def.http() };
+    Ok(Connection { url: def.url.clone(), auth, http })
 }
 
 /// One step of a connection test.
@@ -350,7 +356,7 @@ pub async fn test_unsaved(app: &App, caller: &Caller, body: &Value) -> Result<Te
         },
         (None, None) => None,
     };
-    match connection_with(&def, secret) {
+    match connection_with(app, &def, secret) {
         Ok(conn) => Ok(run_checks(&conn, &def).await),
         Err(_) => Err(ApiError::missing("apiKey")),
     }

@@ -358,7 +358,12 @@ pub fn apply(body: &Value, current: Option<&ServerDef>) -> Result<(ServerDef, Op
     }
     if let Some(proxy) = &d.proxy {
         let only_proxy =
-            crate::outbound::Settings { proxy: Some(proxy.clone()), ..crate::outbound::Settings::default() };
+            // Syntax only: the address policy is applied when connecting ([misp] destinations).
+            crate::outbound::Settings {
+                proxy: Some(proxy.clone()),
+                destinations: crate::outbound::Destinations::Any,
+                ..crate::outbound::Settings::default()
+            };
         let proxy_ok = reqwest::Url::parse(proxy).is_ok_and(|u| u.host_str().is_some());
         if !proxy_ok || crate::outbound::validate(&only_proxy).is_err() {
             return Err(ApiError::invalid(

@@ -29,7 +29,7 @@ use crate::auth::{Caller, perm};
 use crate::error::ApiError;
 use crate::integrations::misp::client::{self, Client, IndexFilter};
 use crate::integrations::misp::import_map::{self, Data};
-use crate::integrations::misp::model::EventHeader;
+use crate::integrations::misp::model::{Event, EventHeader};
 use crate::integrations::misp::sample;
 use crate::outbound::OutboundError;
 use crate::service::attachments::Upload;
@@ -43,6 +43,8 @@ pub const PAGE: u32 = 100;
 pub const RETRY_BASE_MS: i64 = 60_000;
 /// Longest delay between retries of a failed event.
 pub const EVENT_RETRY_CAP_MS: i64 = 6 * 3_600_000;
+/// Longest chain of extended events followed to its root.
+const MAX_EXTENSION_DEPTH: usize = 16;
 /// Largest unpacked malware sample.
 const MAX_SAMPLE: usize = 64 * 1024 * 1024;
 
@@ -217,6 +219,38 @@ impl Run<'_> {
         Ok(out)
     }
 
+    /// The event as its alert shows it: MISP's extended view (the events extending it merged
+    /// in), so the alert holds the attributes of the whole chain and a re-sync can tell
+    /// which attributes are gone. An event that extends another is folded into the root
+    /// event's alert, as TheHive 3 does (spec §1.6): the chain is followed up to its root
+    /// (a parent this key cannot see ends it there), whose extended view is imported.
+    async fn fetch_folded(&self, id: &str) -> Result<Event, OutboundError> {
+        let first = self.client.event_extended(id).await?;
+        let Some(mut parent) = first.header.extends_uuid.clone() else { return Ok(first) };
+        let mut seen = HashSet::from([first.header.id.clone()]);
+        let mut root_id = None;
+        for _ in 0..MAX_EXTENSION_DEPTH {
+            let e = match self.client.event(&parent).await {
+                Ok(e) => e,
+                Err(OutboundError::Status { status: 403 | 404, .. }) => break,
+                Err(e) => return Err(e),
+            };
+            if !seen.insert(e.header.id.clone()) {
+                break; // a cycle: MISP refuses them, a hand-edited database may not
+            }
+            root_id = Some(e.header.id.clone());
+            match e.header.extends_uuid {
+                Some(p) => parent = p,
+                None => break,
+            }
+        }
+        let Some(root_id) = root_id else { return Ok(first) };
+        let mut root = self.client.event_extended(&root_id).await?;
+        // The extension's change is the alert's change.
+        root.header.timestamp = root.header.timestamp.max(first.header.timestamp);
+        Ok(root)
+    }
+
     /// Imports one event. `index_ts` (from the listing) lets an unchanged event be skipped
     /// without fetching it; retries pass `None` and `force`.
     async fn import_event(&mut self, id: &str, index_ts: Option<i64>, force: bool) -> Result<(), ApiError> {
@@ -230,7 +264,7 @@ impl Run<'_> {
             self.report.unchanged += self.orgs.len() as i64;
             return Ok(());
         }
-        let event = match self.client.event(id).await {
+        let event = match self.fetch_folded(id).await {
             Ok(e) => e,
             Err(OutboundError::Status { status: 404, .. }) if force => {
                 // Deleted in MISP since it failed: nothing left to retry.
@@ -590,6 +624,7 @@ mod tests {
             attribute_count: Some(5),
             orgc: orgc.into(),
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            extends_uuid: None,
         }
     }
 

@@ -56,6 +56,8 @@ pub enum Fault {
     Status(u16),
     Malformed,
     Delay(Duration),
+    /// `302 Found` to this location (authentication is checked first).
+    Redirect(String),
 }
 
 #[derive(Default)]
@@ -176,6 +178,7 @@ async fn gate(st: &AppState, method: &Method, uri: &Uri, headers: &HeaderMap, bo
         Some(Fault::Malformed) => {
             Some(([(header::CONTENT_TYPE, "application/json")], "[{\"id\": \"1\", \"info\": <html>Internal Error").into_response())
         }
+        Some(Fault::Redirect(to)) => Some((StatusCode::FOUND, [(header::LOCATION, to)]).into_response()),
         Some(Fault::Delay(d)) => {
             tokio::time::sleep(d).await;
             None
@@ -235,19 +238,47 @@ async fn index(State(st): State<AppState>, m: Method, u: Uri, h: HeaderMap, b: B
     ([("X-Result-Count", total.to_string())], axum::Json(Value::Array(records))).into_response()
 }
 
-async fn view(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    m: Method,
-    u: Uri,
-    h: HeaderMap,
-    b: Bytes,
-) -> Response {
-    gated!(st, m, u, h, b);
+/// An event by numeric id or uuid (MISP accepts both in `/events/view/`).
+fn lookup<'a>(s: &'a StateInner, id: &str) -> Option<&'a Value> {
+    match id.parse::<i64>() {
+        Ok(i) => s.events.get(&i),
+        Err(_) => s.events.values().find(|e| e["Event"]["uuid"] == id),
+    }
+}
+
+/// MISP's extended view (`/events/view/{id}/extended:1`): the attributes and objects of
+/// every event extending this one (transitively) merged into it, the event's timestamp
+/// the latest of them.
+fn extended(s: &StateInner, mut e: Value) -> Value {
+    let mut pending = vec![e["Event"]["uuid"].as_str().unwrap_or_default().to_owned()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(uuid) = pending.pop() {
+        if uuid.is_empty() || !seen.insert(uuid.clone()) {
+            continue;
+        }
+        for ext in s.events.values().filter(|x| x["Event"]["extends_uuid"] == uuid.as_str()) {
+            let x = &ext["Event"];
+            for key in ["Attribute", "Object"] {
+                let more = x[key].as_array().cloned().unwrap_or_default();
+                if !e["Event"][key].is_array() {
+                    e["Event"][key] = json!([]);
+                }
+                e["Event"][key].as_array_mut().unwrap().extend(more);
+            }
+            if num(&x["timestamp"]) > num(&e["Event"]["timestamp"]) {
+                e["Event"]["timestamp"] = x["timestamp"].clone();
+            }
+            pending.push(x["uuid"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    e
+}
+
+fn view_answer(st: &AppState, id: &str, extend: bool, u: &Uri) -> Response {
     let s = st.0.lock().unwrap();
-    match id.parse::<i64>().ok().and_then(|i| s.events.get(&i)) {
+    match lookup(&s, id) {
         Some(e) => {
-            let mut e = e.clone();
+            let mut e = if extend { extended(&s, e.clone()) } else { e.clone() };
             let count = live_attribute_count(&e["Event"]);
             e["Event"]["attribute_count"] = json!(count.to_string());
             axum::Json(e).into_response()
@@ -258,6 +289,21 @@ async fn view(
         )
             .into_response(),
     }
+}
+
+/// `/events/view/{id}` and `/events/view/{id}/extended:1` (other named parameters are
+/// ignored, as MISP does).
+async fn view(
+    State(st): State<AppState>,
+    Path(params): Path<HashMap<String, String>>,
+    m: Method,
+    u: Uri,
+    h: HeaderMap,
+    b: Bytes,
+) -> Response {
+    gated!(st, m, u, h, b);
+    let id = params.get("id").cloned().unwrap_or_default();
+    view_answer(&st, &id, params.get("named").is_some_and(|n| n == "extended:1"), &u)
 }
 
 async fn download(
@@ -435,6 +481,7 @@ fn router(state: AppState) -> Router {
         .route("/organisations/view/{id}", get(organisation))
         .route("/events/index", post(index))
         .route("/events/view/{id}", get(view))
+        .route("/events/view/{id}/{named}", get(view))
         .route("/attributes/download/{id}", get(download))
         .route("/events/add", post(add_event))
         .route("/events/edit/{id}", post(edit_event))
@@ -445,6 +492,12 @@ fn router(state: AppState) -> Router {
 impl FakeMisp {
     /// Starts an empty MISP (no events) on a random port.
     pub async fn start() -> FakeMisp {
+        Self::start_on("127.0.0.1".parse().unwrap()).await
+    }
+
+    /// Starts the fake on a given local address (the SSRF guard's tests need a
+    /// non-loopback one).
+    pub async fn start_on(ip: std::net::IpAddr) -> FakeMisp {
         let state = AppState(Arc::new(Mutex::new(StateInner {
             me: fixture("users_view_me.json"),
             version: fixture("servers_getVersion.json"),
@@ -452,7 +505,7 @@ impl FakeMisp {
             next_attribute: 800_000,
             ..StateInner::default()
         })));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(std::net::SocketAddr::new(ip, 0)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(Self::serve(listener, state.clone()));
         FakeMisp { url: format!("http://{addr}"), addr, state, server: Some(server) }

@@ -444,6 +444,7 @@ async fn background_poller_imports_by_itself() {
     let Some(app) = TestApp::start_with(waggle::storage::Backend::Sqlite, |c| {
         c.misp.poller = true;
         c.misp.sync_interval_secs = 1;
+        c.misp.destinations = waggle::outbound::Destinations::Any;
     })
     .await
     else {

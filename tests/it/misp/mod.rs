@@ -9,7 +9,11 @@ mod case_import;
 mod export;
 mod faults;
 mod import;
+mod resync;
 mod servers;
+mod ssrf;
+mod status;
+mod ui;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -17,15 +21,16 @@ use serde_json::{Value, json};
 use crate::fakes::misp::{FakeMisp, KEY};
 use crate::harness::{TestApp, password_of, send};
 
-/// Like `backend_tests!`, with the background MISP poller switched off.
+/// Like `backend_tests!`, with the background MISP poller switched off and the SSRF guard
+/// open to the local fakes (`local_fakes`); `misp_tests!(config = f; …)` uses `f` instead.
 #[macro_export]
 macro_rules! misp_tests {
-    ($($name:ident),* $(,)?) => {
+    (config = $config:path; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some(app) = $crate::harness::TestApp::start_with(waggle::storage::Backend::Sqlite, |c| c.misp.poller = false).await else { return };
+                    let Some(app) = $crate::harness::TestApp::start_with(waggle::storage::Backend::Sqlite, $config).await else { return };
                     super::$name(app).await
                 }
             )*
@@ -34,12 +39,22 @@ macro_rules! misp_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some(app) = $crate::harness::TestApp::start_with(waggle::storage::Backend::Postgres, |c| c.misp.poller = false).await else { return };
+                    let Some(app) = $crate::harness::TestApp::start_with(waggle::storage::Backend::Postgres, $config).await else { return };
                     super::$name(app).await
                 }
             )*
         }
     };
+    ($($name:ident),* $(,)?) => {
+        $crate::misp_tests!(config = $crate::misp::local_fakes; $($name),*);
+    };
+}
+
+/// The configuration of these tests: no background poller, and the SSRF guard open to the
+/// fakes on 127.0.0.1 (`ssrf` tests the guard itself).
+pub fn local_fakes(c: &mut waggle::config::Config) {
+    c.misp.poller = false;
+    c.misp.destinations = waggle::outbound::Destinations::Any;
 }
 
 pub const ANA: &str = "ana@soc.test";
