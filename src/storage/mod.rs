@@ -17,6 +17,7 @@ pub mod alerts;
 pub mod attachments;
 pub mod audit;
 pub mod case_templates;
+pub mod case_merge;
 pub mod cases;
 pub mod comments;
 pub mod custom_fields;

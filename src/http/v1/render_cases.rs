@@ -224,3 +224,11 @@ pub fn timeline_event(a: &AuditEntry) -> Value {
     m.insert("createdBy".into(), json!(a.created_by));
     Value::Object(m)
 }
+
+/// A linked case (`GET /case/{id}/links`, the `linkedCases` query step).
+pub fn linked_case(l: &crate::service::cases::links::Link) -> Value {
+    let mut v = case(&l.case);
+    v["linkedWith"] = Value::Array(l.linked_with.iter().map(super::render_alerts::observable).collect());
+    v["linksCount"] = serde_json::json!(l.linked_with.len());
+    v
+}
