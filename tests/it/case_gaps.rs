@@ -87,7 +87,7 @@ async fn merge_combines_cases(app: TestApp) {
     // The originals are gone.
     for c in [&c1, &c2] {
         let (status, body) = send(ana(&app, Method::GET, &format!("/api/v1/case/{}", id(c)))).await;
-        assert_error(status, &body, 404, "NotFound");
+        assert_error(status, &body, 404, "NotFoundError");
     }
     // Tasks, observables (one per value, tags united, ioc kept) and the alert moved.
     let tasks = query(&app, json!([{"_name": "getCase", "idOrName": mid}, {"_name": "tasks"}, {"_name": "sort", "_fields": [{"title": "asc"}]}])).await;
@@ -128,9 +128,9 @@ async fn merge_refusals_change_nothing(app: TestApp) {
         (format!("{}", id(&c1)), 400, "BadRequest"),
         (format!("{},{}", id(&c1), id(&c1)), 400, "BadRequest"),
         // A case of another organisation does not exist for the caller.
-        (format!("{},{}", id(&c1), id(&other)), 404, "NotFound"),
-        (format!("{},nope", id(&c1)), 404, "NotFound"),
-        (format!("{},999", id(&c2)), 404, "NotFound"),
+        (format!("{},{}", id(&c1), id(&other)), 404, "NotFoundError"),
+        (format!("{},nope", id(&c1)), 404, "NotFoundError"),
+        (format!("{},999", id(&c2)), 404, "NotFoundError"),
     ];
     for (ids, code, kind) in cases {
         let (status, body) = send(ana(&app, Method::POST, &format!("/api/v1/case/_merge/{ids}"))).await;
@@ -195,6 +195,6 @@ async fn links_by_shared_observables(app: TestApp) {
     // An invisible or unknown case: 404.
     for bad in [id(&other), "nope".to_owned()] {
         let (status, body) = send(ana(&app, Method::GET, &format!("/api/v1/case/{bad}/links"))).await;
-        assert_error(status, &body, 404, "NotFound");
+        assert_error(status, &body, 404, "NotFoundError");
     }
 }
