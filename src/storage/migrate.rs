@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0006_query_indexes.sql"),
         postgres: include_str!("../../migrations/postgres/0006_query_indexes.sql"),
     },
+    Migration {
+        version: 8,
+        name: "custom_events",
+        sqlite: include_str!("../../migrations/sqlite/0008_custom_events.sql"),
+        postgres: include_str!("../../migrations/postgres/0008_custom_events.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS waggle_migration (\

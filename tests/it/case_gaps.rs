@@ -12,6 +12,7 @@ crate::backend_tests!(
     merge_combines_cases,
     merge_refusals_change_nothing,
     links_by_shared_observables,
+    custom_events_in_the_timeline,
 );
 
 fn id(v: &Value) -> String {
@@ -33,10 +34,8 @@ async fn query(app: &TestApp, q: Value) -> Value {
 
 async fn merge_combines_cases(app: TestApp) {
     soc(&app).await;
-    let (status, f) = send(
-        app.as_admin(Method::POST, "/api/v1/customField").json(&json!({"name": "unit", "type": "string"})),
-    )
-    .await;
+    let (status, f) =
+        send(app.as_admin(Method::POST, "/api/v1/customField").json(&json!({"name": "unit", "type": "string"}))).await;
     assert_eq!(status, StatusCode::CREATED, "{f}");
     let c1 = create_case(
         &app,
@@ -60,7 +59,8 @@ async fn merge_combines_cases(app: TestApp) {
         json!({"type": "t", "source": "s", "sourceRef": "r1", "title": "al", "description": "d"}),
     )
     .await;
-    let (status, body) = send(ana(&app, Method::POST, &format!("/api/v1/alert/{}/merge/{}", id(&alert), id(&c2)))).await;
+    let (status, body) =
+        send(ana(&app, Method::POST, &format!("/api/v1/alert/{}/merge/{}", id(&alert), id(&c2)))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // By number and by id, mixed.
@@ -70,7 +70,10 @@ async fn merge_combines_cases(app: TestApp) {
     assert_eq!(merged["title"], "A / B");
     assert!(merged["description"].as_str().unwrap().starts_with("dA\n\ndB"), "{merged}");
     assert_eq!(merged["summary"], "sA");
-    assert_eq!((merged["severity"].clone(), merged["tlp"].clone(), merged["pap"].clone()), (json!(3), json!(2), json!(3)));
+    assert_eq!(
+        (merged["severity"].clone(), merged["tlp"].clone(), merged["pap"].clone()),
+        (json!(3), json!(2), json!(3))
+    );
     assert_eq!(merged["startDate"], 500);
     assert_eq!(merged["flag"], true);
     assert_eq!(merged["tags"], json!(["a", "b", "c"]));
@@ -197,4 +200,90 @@ async fn links_by_shared_observables(app: TestApp) {
         let (status, body) = send(ana(&app, Method::GET, &format!("/api/v1/case/{bad}/links"))).await;
         assert_error(status, &body, 404, "NotFoundError");
     }
+}
+
+async fn custom_events_in_the_timeline(app: TestApp) {
+    soc(&app).await;
+    let c = create_case(&app, json!({"title": "Timeline", "description": "d"})).await;
+    let path = format!("/api/v1/case/{}/customEvent", id(&c));
+    let (status, e) = send(
+        ana(&app, Method::POST, &path)
+            .json(&json!({"date": 1_000, "endDate": 2_000, "title": "Attacker logged in", "description": "VPN"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    assert_eq!(e["_type"], "CustomEvent");
+    assert_eq!((e["date"].clone(), e["endDate"].clone()), (json!(1000), json!(2000)));
+    assert_eq!(e["caseId"], id(&c).as_str());
+    let eid = id(&e);
+    let (_, got) = send(ana(&app, Method::GET, &format!("/api/v1/customEvent/{eid}"))).await;
+    assert_eq!(got, e);
+    let (_, list) = send(ana(&app, Method::GET, &path)).await;
+    assert_eq!(list, json!([e.clone()]));
+    // In the timeline at its own date (older than the case's creation, so last).
+    let (_, timeline) = send(ana(&app, Method::GET, &format!("/api/v1/case/{}/timeline", id(&c)))).await;
+    let events = timeline["events"].as_array().unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last["kind"], "CustomEvent", "{timeline}");
+    assert_eq!(last["entityId"], eid.as_str());
+    assert_eq!(last["date"], 1000);
+    assert_eq!(last["details"]["title"], "Attacker logged in");
+    assert!(events.iter().filter(|e| e["kind"] == "CustomEvent").count() == 1, "{timeline}");
+    // Update: endDate cleared, title changed.
+    let (status, body) = send(
+        ana(&app, Method::PATCH, &format!("/api/v1/customEvent/{eid}"))
+            .json(&json!({"title": "Attacker in", "endDate": null, "date": 3_000})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, got) = send(ana(&app, Method::GET, &format!("/api/v1/customEvent/{eid}"))).await;
+    assert_eq!((got["title"].clone(), got["date"].clone()), (json!("Attacker in"), json!(3000)));
+    assert!(got.get("endDate").is_none(), "{got}");
+    // Bad input: 400 naming the field, nothing changed.
+    let bad = [
+        (Method::POST, path.clone(), json!({"date": 1})),
+        (Method::POST, path.clone(), json!({"title": "t"})),
+        (Method::POST, path.clone(), json!({"title": "t", "date": "yesterday"})),
+        (Method::POST, path.clone(), json!({"title": "t", "date": 5, "endDate": 4})),
+        (Method::PATCH, format!("/api/v1/customEvent/{eid}"), json!({"title": ""})),
+        (Method::PATCH, format!("/api/v1/customEvent/{eid}"), json!({"endDate": 1})),
+    ];
+    for (m, p, b) in bad {
+        let (status, body) = send(ana(&app, m, &p).json(&b)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{b} → {body}");
+        assert!(body["type"].is_string() && body["message"].is_string(), "{body}");
+    }
+    let (_, after) = send(ana(&app, Method::GET, &format!("/api/v1/customEvent/{eid}"))).await;
+    assert_eq!(after, got);
+    let (_, list) = send(ana(&app, Method::GET, &path)).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    // Another organisation sees nothing; a read-only user cannot write.
+    app.create_org("cert").await;
+    app.create_user("bob@cert.test", "cert", "analyst").await;
+    let bob = |m: Method, p: &str| app.as_user(m, p, "bob@cert.test", &password_of("bob@cert.test"));
+    let (status, body) = send(bob(Method::GET, &format!("/api/v1/customEvent/{eid}"))).await;
+    assert_error(status, &body, 404, "NotFoundError");
+    let (status, body) = send(bob(Method::POST, &path).json(&json!({"title": "x", "date": 1}))).await;
+    assert_error(status, &body, 404, "NotFoundError");
+    app.create_user("ro@soc.test", "soc", "read-only").await;
+    let (status, body) = send(app.as_user(
+        Method::DELETE,
+        &format!("/api/v1/customEvent/{eid}"),
+        "ro@soc.test",
+        &password_of("ro@soc.test"),
+    ))
+    .await;
+    assert_error(status, &body, 403, "AuthorizationError");
+    // Delete; it leaves the timeline; deleting the case removes its events.
+    let (status, _) = send(ana(&app, Method::DELETE, &format!("/api/v1/customEvent/{eid}"))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = send(ana(&app, Method::GET, &format!("/api/v1/customEvent/{eid}"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, timeline) = send(ana(&app, Method::GET, &format!("/api/v1/case/{}/timeline", id(&c)))).await;
+    assert!(!timeline["events"].as_array().unwrap().iter().any(|e| e["kind"] == "CustomEvent"), "{timeline}");
+    let (_, again) = send(ana(&app, Method::POST, &path).json(&json!({"title": "x", "date": 1}))).await;
+    let (status, _) = send(ana(&app, Method::DELETE, &format!("/api/v1/case/{}", id(&c)))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = send(ana(&app, Method::GET, &format!("/api/v1/customEvent/{}", id(&again)))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -74,8 +74,13 @@ async fn timeline(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let entries = cases::timeline(&app, &caller, &id).await?;
-    let events: Vec<Value> = entries.iter().map(render::timeline_event).collect();
+    // Audit entries and custom events, merged newest first (a stable sort keeps the trail's
+    // own order between equal dates).
+    let (entries, custom) = crate::service::custom_events::timeline(&app, &caller, &id).await?;
+    let mut dated: Vec<(i64, Value)> = entries.iter().map(|a| (a.created_at, render::timeline_event(a))).collect();
+    dated.extend(custom.iter().map(|e| (e.date, render::custom_event_in_timeline(e))));
+    dated.sort_by(|a, b| b.0.cmp(&a.0));
+    let events: Vec<Value> = dated.into_iter().map(|(_, v)| v).collect();
     Ok(axum::Json(json!({ "events": events })))
 }
 

@@ -232,3 +232,30 @@ pub fn linked_case(l: &crate::service::cases::links::Link) -> Value {
     v["linksCount"] = serde_json::json!(l.linked_with.len());
     v
 }
+
+/// A custom timeline event (TheHive 5 `customEvent`).
+pub fn custom_event(e: &crate::storage::custom_events::CustomEvent) -> Value {
+    let mut m = base("CustomEvent", e.id, &e.meta);
+    m.insert("caseId".into(), json!(render_id(e.case_id)));
+    m.insert("date".into(), json!(e.date));
+    put_opt(&mut m, "endDate", e.end_date);
+    m.insert("title".into(), json!(e.title));
+    put_opt(&mut m, "description", e.description.as_deref());
+    Value::Object(m)
+}
+
+/// A custom event as a timeline entry, at its own date.
+pub fn custom_event_in_timeline(e: &crate::storage::custom_events::CustomEvent) -> Value {
+    let mut details = Map::new();
+    details.insert("title".into(), json!(e.title));
+    put_opt(&mut details, "description", e.description.as_deref());
+    let mut m = Map::new();
+    m.insert("date".into(), json!(e.date));
+    put_opt(&mut m, "endDate", e.end_date);
+    m.insert("kind".into(), json!("CustomEvent"));
+    m.insert("entity".into(), json!("CustomEvent"));
+    m.insert("entityId".into(), json!(render_id(e.id)));
+    m.insert("details".into(), Value::Object(details));
+    m.insert("createdBy".into(), json!(e.meta.created_by));
+    Value::Object(m)
+}

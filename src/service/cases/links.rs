@@ -34,6 +34,8 @@ pub async fn links_of(tx: &mut Tx, caller: &Caller, case_id: i64) -> Result<Vec<
             observables::similar_between(tx, &scope, Parent::Case(case_id), Parent::Case(similar.case_id)).await?;
         out.push(Link { case: view(tx, caller, other).await?, linked_with });
     }
-    out.sort_by(|a, b| b.case.case.meta.created_at.cmp(&a.case.case.meta.created_at).then(b.case.case.id.cmp(&a.case.case.id)));
+    out.sort_by(|a, b| {
+        b.case.case.meta.created_at.cmp(&a.case.case.meta.created_at).then(b.case.case.id.cmp(&a.case.case.id))
+    });
     Ok(out)
 }

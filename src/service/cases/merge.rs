@@ -22,7 +22,8 @@ use crate::storage::cases::{self, NewCase};
 use crate::storage::observables::{self, ObservableUpdate};
 use crate::storage::{Tx, attachments, case_merge, profiles};
 
-const REFUSED: &str = "To be able to merge, cases must have same organisation / profile pair and user must be org-admin";
+const REFUSED: &str =
+    "To be able to merge, cases must have same organisation / profile pair and user must be org-admin";
 
 /// `POST /case/_merge/{ids}`: `ids` is the comma-separated list of `~id`s or numbers.
 pub async fn merge(app: &App, caller: &Caller, ids: &str) -> Result<CaseView, ApiError> {

@@ -22,7 +22,9 @@ use super::builder::{Builder, CustomFieldDef, Limits, QueryContext};
 use super::catalogue::{EntityDef, FieldType, Resolved, custom_value_column};
 use super::{RunError, filter};
 use crate::query::QueryError;
-use crate::query::ast::{Aggregation, AggregationKind, AggregationOrderKey, FieldPath, MetricFunction, Order, TimeUnit};
+use crate::query::ast::{
+    Aggregation, AggregationKind, AggregationOrderKey, FieldPath, MetricFunction, Order, TimeUnit,
+};
 use crate::storage::{Backend, Tx, Value};
 
 /// An entity set: a statement selecting ids, and its bound values.
@@ -120,7 +122,12 @@ fn eval<'a>(exec: &'a Exec<'a>, tx: &'a mut Tx, set: IdSet, agg: &'a Aggregation
 }
 
 /// The results of `select` over one bucket, merged into one object.
-async fn bucket(exec: &Exec<'_>, tx: &mut Tx, set: IdSet, select: &[Aggregation]) -> Result<Map<String, Json>, RunError> {
+async fn bucket(
+    exec: &Exec<'_>,
+    tx: &mut Tx,
+    set: IdSet,
+    select: &[Aggregation],
+) -> Result<Map<String, Json>, RunError> {
     let mut acc = Map::new();
     for sub in select {
         match eval(exec, tx, set.clone(), sub).await? {
@@ -141,15 +148,22 @@ fn narrow(
 ) -> Result<IdSet, QueryError> {
     let mut b = Builder::seeded(exec.backend, exec.ctx, exec.limits, exec.custom_fields, set.args.clone());
     let cond = cond(&mut b, ALIAS)?;
-    let sql = format!("SELECT {ALIAS}.id FROM {t} {ALIAS} WHERE {ALIAS}.id IN ({}) AND {cond}", set.sql, t = exec.def.table);
+    let sql =
+        format!("SELECT {ALIAS}.id FROM {t} {ALIAS} WHERE {ALIAS}.id IN ({}) AND {cond}", set.sql, t = exec.def.table);
     Ok(IdSet { sql, args: b.into_args() })
 }
 
 /// What a field aggregates over: one value per row, or a tag set.
 enum Target {
     /// Catalogue template (`{t}` for the row alias) and its type.
-    Scalar { template: String, ty: FieldType },
-    Tags { table: &'static str, fk: &'static str },
+    Scalar {
+        template: String,
+        ty: FieldType,
+    },
+    Tags {
+        table: &'static str,
+        fk: &'static str,
+    },
 }
 
 fn target(exec: &Exec<'_>, field: &FieldPath) -> Result<Target, QueryError> {
@@ -259,10 +273,8 @@ async fn field_buckets(
     }
     keys.push(format!("{key_expr} ASC"));
     let limit = size.unwrap_or(exec.limits.max_results).min(exec.limits.max_results);
-    let sql = format!(
-        "SELECT {key_expr} AS k FROM {from} GROUP BY {key_expr} ORDER BY {} LIMIT {limit}",
-        keys.join(", ")
-    );
+    let sql =
+        format!("SELECT {key_expr} AS k FROM {from} GROUP BY {key_expr} ORDER BY {} LIMIT {limit}", keys.join(", "));
     let rows = tx.fetch_all(&sql, b.into_args()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -450,16 +462,16 @@ mod tests {
     fn calendar_buckets() {
         // 2024-08-15: 3-month buckets within the year start in July; years by 10.
         let day = days_from_civil(2024, 8, 15);
-        assert_eq!(calendar_bucket(day, 3, TimeUnit::Months), (
-            days_from_civil(2024, 7, 1) * DAY_MS,
-            days_from_civil(2024, 10, 1) * DAY_MS
-        ));
+        assert_eq!(
+            calendar_bucket(day, 3, TimeUnit::Months),
+            (days_from_civil(2024, 7, 1) * DAY_MS, days_from_civil(2024, 10, 1) * DAY_MS)
+        );
         assert_eq!(calendar_bucket(day, 5, TimeUnit::Months).1, days_from_civil(2024, 11, 1) * DAY_MS);
         let nov = days_from_civil(2024, 11, 15);
         assert_eq!(calendar_bucket(nov, 5, TimeUnit::Months).1, days_from_civil(2025, 1, 1) * DAY_MS);
-        assert_eq!(calendar_bucket(day, 10, TimeUnit::Years), (
-            days_from_civil(2020, 1, 1) * DAY_MS,
-            days_from_civil(2030, 1, 1) * DAY_MS
-        ));
+        assert_eq!(
+            calendar_bucket(day, 10, TimeUnit::Years),
+            (days_from_civil(2020, 1, 1) * DAY_MS, days_from_civil(2030, 1, 1) * DAY_MS)
+        );
     }
 }

@@ -16,7 +16,9 @@
 use super::builder::{Builder, CustomFieldDef, Limits, QueryContext};
 use super::catalogue::{self, EntityDef, FieldType, Resolved, custom_value_column};
 use super::{dialect, filter};
-use crate::query::ast::{Aggregation, AggregationKind, Filter, IdOrName, Initial, Order, Page, SortKey, Step, TagHint, Traversal};
+use crate::query::ast::{
+    Aggregation, AggregationKind, Filter, IdOrName, Initial, Order, Page, SortKey, Step, TagHint, Traversal,
+};
 use crate::query::{Entity, QueryError};
 use crate::storage::{Backend, Value, visibility as vis};
 
@@ -284,8 +286,7 @@ pub fn compile(
             }
             Step::Aggregation(aggregation) => {
                 // The answer is one object: only a (meaningless) page may follow.
-                if let Some((i, next)) =
-                    steps.iter().enumerate().skip(index).find(|(_, s)| !matches!(s, Step::Page(_)))
+                if let Some((i, next)) = steps.iter().enumerate().skip(index).find(|(_, s)| !matches!(s, Step::Page(_)))
                 {
                     return Err(unsupported(i + 1, next.name()));
                 }

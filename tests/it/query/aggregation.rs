@@ -106,10 +106,7 @@ async fn aggregation_metrics_and_time(app: TestApp) {
                    {"_agg": "sum", "_field": "severity", "_name": "total"}, {"_agg": "min", "_field": "tlp"}]}]),
     )
     .await;
-    assert_eq!(
-        metrics,
-        json!({"New": {"avg_severity": 2.5, "max_severity": 3, "total": 5, "min_tlp": 2}})
-    );
+    assert_eq!(metrics, json!({"New": {"avg_severity": 2.5, "max_severity": 3, "total": 5, "min_tlp": 2}}));
     // A metric alone is an object too; custom fields are numbers when their type is.
     let score = ok(
         &app,
