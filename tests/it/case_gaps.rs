@@ -128,7 +128,7 @@ async fn merge_refusals_change_nothing(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED);
     app.create_user("ro@soc.test", "soc", "read-only").await;
     let cases = [
-        (format!("{}", id(&c1)), 400, "BadRequest"),
+        (id(&c1), 400, "BadRequest"),
         (format!("{},{}", id(&c1), id(&c1)), 400, "BadRequest"),
         // A case of another organisation does not exist for the caller.
         (format!("{},{}", id(&c1), id(&other)), 404, "NotFoundError"),

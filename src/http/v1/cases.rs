@@ -79,7 +79,7 @@ async fn timeline(
     let (entries, custom) = crate::service::custom_events::timeline(&app, &caller, &id).await?;
     let mut dated: Vec<(i64, Value)> = entries.iter().map(|a| (a.created_at, render::timeline_event(a))).collect();
     dated.extend(custom.iter().map(|e| (e.date, render::custom_event_in_timeline(e))));
-    dated.sort_by(|a, b| b.0.cmp(&a.0));
+    dated.sort_by_key(|d| std::cmp::Reverse(d.0));
     let events: Vec<Value> = dated.into_iter().map(|(_, v)| v).collect();
     Ok(axum::Json(json!({ "events": events })))
 }
