@@ -13,6 +13,7 @@ crate::backend_tests!(
     merge_refusals_change_nothing,
     links_by_shared_observables,
     custom_events_in_the_timeline,
+    attachments_traversal,
 );
 
 fn id(v: &Value) -> String {
@@ -286,4 +287,51 @@ async fn custom_events_in_the_timeline(app: TestApp) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = send(ana(&app, Method::GET, &format!("/api/v1/customEvent/{}", id(&again)))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn attachments_traversal(app: TestApp) {
+    soc(&app).await;
+    let c1 = create_case(&app, json!({"title": "One", "description": "d"})).await;
+    let c2 = create_case(&app, json!({"title": "Two", "description": "d"})).await;
+    for (c, name) in [(&c1, "a.txt"), (&c1, "b.txt"), (&c2, "c.txt")] {
+        let form = reqwest::multipart::Form::new().part(
+            "attachments",
+            reqwest::multipart::Part::bytes(name.as_bytes().to_vec())
+                .file_name(name.to_owned())
+                .mime_str("text/plain")
+                .unwrap(),
+        );
+        let (status, body) =
+            send(ana(&app, Method::POST, &format!("/api/v1/case/{}/attachments", id(c))).multipart(form)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // As the REST listing renders them, filterable and sortable by name.
+    let (_, rest) = send(ana(&app, Method::GET, &format!("/api/v1/case/{}/attachments", id(&c1)))).await;
+    let dsl = query(
+        &app,
+        json!([{"_name": "getCase", "idOrName": id(&c1)}, {"_name": "attachments"},
+               {"_name": "sort", "_fields": [{"name": "asc"}]}]),
+    )
+    .await;
+    assert_eq!(dsl, rest);
+    let names =
+        |v: &Value| v.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(names(&dsl), ["a.txt", "b.txt"]);
+    let one = query(
+        &app,
+        json!([{"_name": "listCase"}, {"_name": "attachments"}, {"_name": "filter", "_field": "name", "_value": "c.txt"}]),
+    )
+    .await;
+    assert_eq!(names(&one), ["c.txt"]);
+    assert_eq!(one[0]["size"], 5);
+    // Another organisation reaches none of them.
+    app.create_org("cert").await;
+    app.create_user("bob@cert.test", "cert", "analyst").await;
+    let (status, none) = send(
+        app.as_user(Method::POST, "/api/v1/query", "bob@cert.test", &password_of("bob@cert.test"))
+            .json(&json!({"query": [{"_name": "listCase"}, {"_name": "attachments"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(none, json!([]));
 }

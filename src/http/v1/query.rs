@@ -88,6 +88,7 @@ fn entity(view: &EntityView, organisation_id: i64) -> Value {
         EntityView::PageTemplate(p) => render_cases::page_template(p),
         EntityView::Procedure(p) => render_alerts::procedure(p),
         EntityView::Pattern(p) => render_alerts::pattern(p),
+        EntityView::Attachment(u) => render_alerts::attachment(u),
         EntityView::Generic(row) => render_query::generic(row),
     }
 }

@@ -46,13 +46,10 @@ pub fn visibility(b: &mut Builder, entity: Entity, alias: &str) -> String {
         Entity::Tag => vis::tag(alias, b.org()),
         Entity::Job => vis::cortex_job(alias, b.org()),
         Entity::Action => vis::cortex_action(alias, b.org()),
-        Entity::Profile
-        | Entity::CustomField
-        | Entity::ObservableType
-        | Entity::Taxonomy
-        | Entity::Pattern
-        // Attachments have no catalogue entry, so no Level is ever built for them.
-        | Entity::Attachment => "1 = 1".to_owned(),
+        Entity::Attachment => vis::attachment_usage(alias, b.org()),
+        Entity::Profile | Entity::CustomField | Entity::ObservableType | Entity::Taxonomy | Entity::Pattern => {
+            "1 = 1".to_owned()
+        }
     }
 }
 
@@ -625,6 +622,9 @@ fn traverse(b: &mut Builder, from: Level, t: Traversal, index: usize) -> Result<
         }
 
         (E::Alert, T::Observables | T::Procedures | T::Comments) => format!("{a}.alert_id IN ({inner})"),
+        (E::Case, T::Attachments) => format!("{a}.case_id IN ({inner})"),
+        (E::Alert, T::Attachments) => format!("{a}.alert_id IN ({inner})"),
+        (E::Organisation, T::Attachments) => format!("{a}.organisation_id IN ({inner})"),
         (E::Alert, T::Case) => format!("{a}.id IN (SELECT ta.case_id FROM alert ta WHERE ta.id IN ({inner}))"),
 
         (E::Observable, T::Case) => {
