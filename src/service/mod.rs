@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod case_templates;
 pub mod cases;
 pub mod comments;
+pub mod custom_events;
 pub mod custom_fields;
 pub mod input;
 pub mod live;

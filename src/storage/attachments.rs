@@ -165,6 +165,20 @@ pub async fn add_usage(
     .await
 }
 
+/// Uses by usage id (the caller selected visible ids), in no particular order.
+pub async fn usages_by_ids(tx: &mut Tx, ids: &[i64]) -> Result<Vec<Usage>, StorageError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let ph = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let binds = chunk.iter().map(|i| super::db::Value::from(*i)).collect();
+        let rows = tx.fetch_all(&format!("{} WHERE u.id IN ({ph})", usage_select()), binds).await?;
+        for r in &rows {
+            out.push(usage_from_row(r)?);
+        }
+    }
+    Ok(out)
+}
+
 /// The uses of one owner, oldest first.
 pub async fn usages(tx: &mut Tx, owner: Owner) -> Result<Vec<Usage>, StorageError> {
     let (col, id) = owner.column();

@@ -55,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0006_query_indexes.sql"),
     },
     Migration {
+        version: 8,
+        name: "custom_events",
+        sqlite: include_str!("../../migrations/sqlite/0008_custom_events.sql"),
+        postgres: include_str!("../../migrations/postgres/0008_custom_events.sql"),
+    },
+    Migration {
         version: 11,
         name: "deferred_fulltext",
         sqlite: include_str!("../../migrations/sqlite/0011_deferred_fulltext.sql"),

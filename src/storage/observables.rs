@@ -519,7 +519,9 @@ pub async fn similar_between(
     let (col, id) = parent.column();
     let (ocol, oid) = other.column();
     let sql = format!(
-        "{SELECT} WHERE o.{col} = $1 AND EXISTS (SELECT 1 FROM observable x WHERE x.{ocol} = $3 AND {}) ORDER BY o.id",
+        "{SELECT} WHERE o.{col} = $1 AND {} AND EXISTS (SELECT 1 FROM observable x WHERE x.{ocol} = $3 AND {}) \
+         ORDER BY o.id",
+        visibility::observable("o", 2),
         similar_to("o", "x", 2)
     );
     let rows = tx.fetch_all(&sql, args![id, scope.organisation_id(), oid]).await?;

@@ -9,6 +9,7 @@ mod harness;
 mod alerts;
 mod attachments;
 mod auth;
+mod case_gaps;
 mod cases;
 mod errors;
 mod group_commit;

@@ -23,6 +23,8 @@ pub fn router() -> Router<App> {
         .route("/case/customField/{id}", axum::routing::delete(delete_custom_field_value))
         .route("/case/{id}", get(get_case).patch(update).delete(delete))
         .route("/case/{id}/timeline", get(timeline))
+        .route("/case/_merge/{ids}", post(merge))
+        .route("/case/{id}/links", get(links))
 }
 
 async fn create(State(app): State<App>, caller: Caller, Body(body): Body) -> Result<Response, ApiError> {
@@ -72,8 +74,13 @@ async fn timeline(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let entries = cases::timeline(&app, &caller, &id).await?;
-    let events: Vec<Value> = entries.iter().map(render::timeline_event).collect();
+    // Audit entries and custom events, merged newest first (a stable sort keeps the trail's
+    // own order between equal dates).
+    let (entries, custom) = crate::service::custom_events::timeline(&app, &caller, &id).await?;
+    let mut dated: Vec<(i64, Value)> = entries.iter().map(|a| (a.created_at, render::timeline_event(a))).collect();
+    dated.extend(custom.iter().map(|e| (e.date, render::custom_event_in_timeline(e))));
+    dated.sort_by_key(|d| std::cmp::Reverse(d.0));
+    let events: Vec<Value> = dated.into_iter().map(|(_, v)| v).collect();
     Ok(axum::Json(json!({ "events": events })))
 }
 
@@ -84,4 +91,17 @@ async fn delete_custom_field_value(
 ) -> Result<StatusCode, ApiError> {
     cases::delete_custom_field_value(&app, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// TheHive 5: 201 with the merged case.
+async fn merge(State(app): State<App>, caller: Caller, Path(ids): Path<String>) -> Result<Response, ApiError> {
+    let v = cases::merge::merge(&app, &caller, &ids).await?;
+    Ok((StatusCode::CREATED, axum::Json(render::case(&v))).into_response())
+}
+
+/// TheHive 5: each linked case as `GET /case` renders it, plus `linkedWith` (this case's
+/// observables that make the link) and `linksCount`.
+async fn links(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<axum::Json<Value>, ApiError> {
+    let list = cases::links::links(&app, &caller, &id).await?;
+    Ok(axum::Json(Value::Array(list.iter().map(render::linked_case).collect())))
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod case_templates;
 pub mod cases;
 pub mod comments;
+pub mod custom_events;
 pub mod login;
 pub mod misp;
 pub mod observable_types;
@@ -50,6 +51,7 @@ pub fn router() -> Router<App> {
         .merge(cases::router())
         .merge(tasks::router())
         .merge(comments::router())
+        .merge(custom_events::router())
         .merge(pages::router())
         .merge(case_templates::router())
         .merge(shares::router())

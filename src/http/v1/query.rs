@@ -29,6 +29,10 @@ async fn run_query(State(app): State<App>, caller: Caller, Body(body): Body) -> 
         Answer::Number(n) => axum::Json(json!(n)).into_response(),
         Answer::Strings(s) => axum::Json(json!(s)).into_response(),
         Answer::SimilarCases(list) => axum::Json(similar_cases(&list)).into_response(),
+        Answer::LinkedCases(list) => {
+            axum::Json(Value::Array(list.iter().map(render_cases::linked_case).collect())).into_response()
+        }
+        Answer::Json(v) => axum::Json(v).into_response(),
         Answer::Entities { items, total, organisation_id, exclude_fields } => {
             let objects: Vec<Value> = items.iter().map(|item| object(item, organisation_id, &exclude_fields)).collect();
             let mut resp = axum::Json(Value::Array(objects)).into_response();
@@ -84,6 +88,7 @@ fn entity(view: &EntityView, organisation_id: i64) -> Value {
         EntityView::PageTemplate(p) => render_cases::page_template(p),
         EntityView::Procedure(p) => render_alerts::procedure(p),
         EntityView::Pattern(p) => render_alerts::pattern(p),
+        EntityView::Attachment(u) => render_alerts::attachment(u),
         EntityView::Generic(row) => render_query::generic(row),
     }
 }

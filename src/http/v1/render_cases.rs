@@ -224,3 +224,38 @@ pub fn timeline_event(a: &AuditEntry) -> Value {
     m.insert("createdBy".into(), json!(a.created_by));
     Value::Object(m)
 }
+
+/// A linked case (`GET /case/{id}/links`, the `linkedCases` query step).
+pub fn linked_case(l: &crate::service::cases::links::Link) -> Value {
+    let mut v = case(&l.case);
+    v["linkedWith"] = Value::Array(l.linked_with.iter().map(super::render_alerts::observable).collect());
+    v["linksCount"] = serde_json::json!(l.linked_with.len());
+    v
+}
+
+/// A custom timeline event (TheHive 5 `customEvent`).
+pub fn custom_event(e: &crate::storage::custom_events::CustomEvent) -> Value {
+    let mut m = base("CustomEvent", e.id, &e.meta);
+    m.insert("caseId".into(), json!(render_id(e.case_id)));
+    m.insert("date".into(), json!(e.date));
+    put_opt(&mut m, "endDate", e.end_date);
+    m.insert("title".into(), json!(e.title));
+    put_opt(&mut m, "description", e.description.as_deref());
+    Value::Object(m)
+}
+
+/// A custom event as a timeline entry, at its own date.
+pub fn custom_event_in_timeline(e: &crate::storage::custom_events::CustomEvent) -> Value {
+    let mut details = Map::new();
+    details.insert("title".into(), json!(e.title));
+    put_opt(&mut details, "description", e.description.as_deref());
+    let mut m = Map::new();
+    m.insert("date".into(), json!(e.date));
+    put_opt(&mut m, "endDate", e.end_date);
+    m.insert("kind".into(), json!("CustomEvent"));
+    m.insert("entity".into(), json!("CustomEvent"));
+    m.insert("entityId".into(), json!(render_id(e.id)));
+    m.insert("details".into(), Value::Object(details));
+    m.insert("createdBy".into(), json!(e.meta.created_by));
+    Value::Object(m)
+}

@@ -6,6 +6,8 @@
 //! of the caller organisation's share of the case (spec §6.1 "entity rule").
 
 mod input;
+pub mod links;
+pub mod merge;
 pub mod status;
 mod update;
 

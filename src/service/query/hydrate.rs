@@ -47,6 +47,7 @@ pub enum EntityView {
     PageTemplate(Box<PageTemplate>),
     Procedure(Box<Procedure>),
     Pattern(Box<Pattern>),
+    Attachment(Box<crate::storage::attachments::Usage>),
     /// Entities without a REST API of their own: every catalogue property.
     Generic(Box<GenericRow>),
 }
@@ -72,6 +73,7 @@ impl EntityView {
             EntityView::PageTemplate(p) => p.id,
             EntityView::Procedure(p) => p.id,
             EntityView::Pattern(p) => p.id,
+            EntityView::Attachment(u) => u.id,
             EntityView::Generic(g) => g.id,
         }
     }
@@ -225,6 +227,14 @@ pub async fn hydrate(tx: &mut Tx, caller: &Caller, entity: Entity, ids: &[i64]) 
             for id in ids {
                 if let Some(p) = patterns::find(tx, &render_id(*id)).await? {
                     out.push(EntityView::Pattern(Box::new(p)));
+                }
+            }
+        }
+        Entity::Attachment => {
+            let mut found = crate::storage::attachments::usages_by_ids(tx, ids).await?;
+            for id in ids {
+                if let Some(pos) = found.iter().position(|u| u.id == *id) {
+                    out.push(EntityView::Attachment(Box::new(found.swap_remove(pos))));
                 }
             }
         }

@@ -47,6 +47,10 @@ pub enum Answer {
     Strings(Vec<String>),
     /// `similarCases` (spec §3.3): newest case first.
     SimilarCases(Vec<(CaseView, SimilarCase)>),
+    /// `linkedCases` (spec §3.3): per case of the set, its linked cases.
+    LinkedCases(Vec<crate::service::cases::links::Link>),
+    /// `aggregation` (spec §3.7): one object.
+    Json(Value),
 }
 
 /// The query limits of the configuration, as the storage layer takes them.
@@ -118,6 +122,23 @@ pub async fn run(app: &App, caller: &Caller, body: &Value) -> Result<Answer, Api
                 Answer::Number(i64::try_from(list.len()).unwrap_or(i64::MAX))
             } else {
                 Answer::SimilarCases(list)
+            }
+        }
+        Outcome::Aggregation(v) => Answer::Json(v),
+        Outcome::LinkedCases { case_ids, slice, count } => {
+            let mut list = Vec::new();
+            for id in case_ids {
+                list.extend(crate::service::cases::links::links_of(&mut tx, caller, id).await?);
+            }
+            if let Some((from, size)) = slice {
+                let from = usize::try_from(from).unwrap_or(usize::MAX);
+                let size = usize::try_from(size).unwrap_or(usize::MAX);
+                list = list.into_iter().skip(from).take(size).collect();
+            }
+            if count {
+                Answer::Number(i64::try_from(list.len()).unwrap_or(i64::MAX))
+            } else {
+                Answer::LinkedCases(list)
             }
         }
         Outcome::Entities { entity, ids, page, total } => {

@@ -55,6 +55,18 @@ impl<'a> Builder<'a> {
         Builder { backend, ctx, limits, custom_fields, args: Vec::new(), org: None, login: None, aliases: 0 }
     }
 
+    /// A builder whose first placeholders are already taken by `args` (the values of an
+    /// inner statement the new one wraps, as `aggregate.rs` does).
+    pub fn seeded(
+        backend: Backend,
+        ctx: &'a QueryContext,
+        limits: Limits,
+        custom_fields: &'a HashMap<String, CustomFieldDef>,
+        args: Vec<Value>,
+    ) -> Builder<'a> {
+        Builder { backend, ctx, limits, custom_fields, args, org: None, login: None, aliases: 0 }
+    }
+
     /// Binds a value; returns its placeholder.
     pub fn bind(&mut self, value: impl Into<Value>) -> String {
         self.args.push(value.into());

@@ -403,6 +403,17 @@ const ACTION: &[Field] = &[
     col("parameters", "{t}.parameters", Json),
 ];
 
+/// An attachment as used by a case, an alert or an organisation (`attachment_usage`; the
+/// content row is shared and deduplicated, so the usage is the object the API lists).
+const ATTACHMENT: &[Field] = &[
+    col("name", "{t}.name", Text),
+    col("contentType", "{t}.content_type", Text),
+    col("size", "(SELECT cat_a.size FROM attachment cat_a WHERE cat_a.id = {t}.attachment_id)", Integer),
+    col("id", "(SELECT cat_a.sha256 FROM attachment cat_a WHERE cat_a.id = {t}.attachment_id)", Text),
+    hidden("caseId", "{t}.case_id", Id),
+    hidden("alertId", "{t}.alert_id", Id),
+];
+
 const fn def(entity: Entity, table: &'static str, fields: &'static [Field]) -> EntityDef {
     EntityDef { entity, table, fields, custom_fields: None, updatable: true, fulltext: None }
 }
@@ -431,10 +442,11 @@ static DEFS: &[EntityDef] = &[
     def(Entity::PageTemplate, "page_template", PAGE_TEMPLATE),
     def(Entity::Job, "cortex_job", JOB),
     def(Entity::Action, "cortex_action", ACTION),
+    def(Entity::Attachment, "attachment_usage", ATTACHMENT),
 ];
 
 /// The definition of `entity`, or `None` for entities the query DSL cannot list yet
-/// (attachments, which are content rows without an owner of their own).
+/// (none today; attachments are listed through their uses, `attachment_usage`).
 pub fn entity(entity: Entity) -> Option<&'static EntityDef> {
     DEFS.iter().find(|d| d.entity == entity)
 }

@@ -16,7 +16,9 @@
 use super::builder::{Builder, CustomFieldDef, Limits, QueryContext};
 use super::catalogue::{self, EntityDef, FieldType, Resolved, custom_value_column};
 use super::{dialect, filter};
-use crate::query::ast::{Filter, IdOrName, Initial, Order, Page, SortKey, Step, TagHint, Traversal};
+use crate::query::ast::{
+    Aggregation, AggregationKind, Filter, IdOrName, Initial, Order, Page, SortKey, Step, TagHint, Traversal,
+};
 use crate::query::{Entity, QueryError};
 use crate::storage::{Backend, Value, visibility as vis};
 
@@ -44,13 +46,10 @@ pub fn visibility(b: &mut Builder, entity: Entity, alias: &str) -> String {
         Entity::Tag => vis::tag(alias, b.org()),
         Entity::Job => vis::cortex_job(alias, b.org()),
         Entity::Action => vis::cortex_action(alias, b.org()),
-        Entity::Profile
-        | Entity::CustomField
-        | Entity::ObservableType
-        | Entity::Taxonomy
-        | Entity::Pattern
-        // Attachments have no catalogue entry, so no Level is ever built for them.
-        | Entity::Attachment => "1 = 1".to_owned(),
+        Entity::Attachment => vis::attachment_usage(alias, b.org()),
+        Entity::Profile | Entity::CustomField | Entity::ObservableType | Entity::Taxonomy | Entity::Pattern => {
+            "1 = 1".to_owned()
+        }
     }
 }
 
@@ -170,6 +169,11 @@ pub enum Plan {
     /// `similarCases` of the alerts `sql` selects: the executor reads them from the
     /// correlation index, keeps the cases `case_filter` accepts, slices and maybe counts.
     SimilarCases { sql: String, args: Vec<Value>, case_filter: Option<Filter>, slice: Option<(u64, u64)>, count: bool },
+    /// `linkedCases` of the cases `sql` selects (the executor reads them from the
+    /// correlation index), sliced and maybe counted.
+    LinkedCases { sql: String, args: Vec<Value>, slice: Option<(u64, u64)>, count: bool },
+    /// `aggregation` over the entity set `sql` selects (see aggregate.rs).
+    Aggregation { entity: Entity, sql: String, args: Vec<Value>, aggregation: Aggregation },
 }
 
 enum Current {
@@ -177,6 +181,27 @@ enum Current {
     Count(Level),
     Strings(String),
     SimilarCases { alerts: Level, case_filter: Option<Filter>, slice: Option<(u64, u64)>, count: bool },
+    LinkedCases { cases: Level, slice: Option<(u64, u64)>, count: bool },
+}
+
+/// A `page` or count step after a computed list (`similarCases`, `linkedCases`): the new
+/// slice of the list and whether it is counted.
+fn slice_after(
+    slice: Option<(u64, u64)>,
+    count: bool,
+    step: &Step,
+    index: usize,
+) -> Result<(Option<(u64, u64)>, bool), QueryError> {
+    Ok(match step {
+        Step::Page(p) => {
+            let (offset, size) = slice.unwrap_or((0, u64::MAX));
+            let from = offset.saturating_add(p.from);
+            let to = offset.saturating_add(p.to.min(size));
+            (Some((from, to.saturating_sub(from))), count)
+        }
+        Step::Count | Step::LimitedCount => (slice, true),
+        _ => return Err(unsupported(index, step.name())),
+    })
 }
 
 /// Compiles a whole query. `custom_fields` holds the definitions of every custom field
@@ -198,17 +223,13 @@ pub fn compile(
             Current::Set(level) => level,
             // After similarCases come only page and counts (the parser's typing).
             Current::SimilarCases { alerts, case_filter, slice, count } => {
-                let (slice, count) = match step {
-                    Step::Page(p) => {
-                        let (offset, size) = slice.unwrap_or((0, u64::MAX));
-                        let from = offset.saturating_add(p.from);
-                        let to = offset.saturating_add(p.to.min(size));
-                        (Some((from, to.saturating_sub(from))), count)
-                    }
-                    Step::Count | Step::LimitedCount => (slice, true),
-                    _ => return Err(unsupported(index, step.name())),
-                };
+                let (slice, count) = slice_after(slice, count, step, index)?;
                 current = Current::SimilarCases { alerts, case_filter, slice, count };
+                continue;
+            }
+            Current::LinkedCases { cases, slice, count } => {
+                let (slice, count) = slice_after(slice, count, step, index)?;
+                current = Current::LinkedCases { cases, slice, count };
                 continue;
             }
             // The parser lets nothing follow a number or strings but `page`, which
@@ -250,6 +271,9 @@ pub fn compile(
                 let sql = level.count(&mut b, Some(limits.limited_count_threshold));
                 return Ok(Plan::Number { sql, args: b.into_args(), cap: Some(limits.limited_count_threshold) });
             }
+            Step::Traverse(Traversal::LinkedCases) if level.def.entity == Entity::Case => {
+                Current::LinkedCases { cases: level, slice: None, count: false }
+            }
             Step::Traverse(t) => {
                 page = None;
                 traverse(&mut b, level, *t, index)?
@@ -257,7 +281,16 @@ pub fn compile(
             Step::SimilarCases { case_filter } => {
                 Current::SimilarCases { alerts: level, case_filter: case_filter.clone(), slice: None, count: false }
             }
-            Step::Aggregation(_) => return Err(unsupported(index, step.name())),
+            Step::Aggregation(aggregation) => {
+                // The answer is one object: only a (meaningless) page may follow.
+                if let Some((i, next)) = steps.iter().enumerate().skip(index).find(|(_, s)| !matches!(s, Step::Page(_)))
+                {
+                    return Err(unsupported(i + 1, next.name()));
+                }
+                let entity = level.def.entity;
+                let sql = level.select_ids(&mut b, false, None);
+                return Ok(Plan::Aggregation { entity, sql, args: b.into_args(), aggregation: aggregation.clone() });
+            }
         };
     }
     Ok(match current {
@@ -275,6 +308,10 @@ pub fn compile(
         Current::SimilarCases { alerts, case_filter, slice, count } => {
             let sql = alerts.select_ids(&mut b, true, Some(limits.max_results));
             Plan::SimilarCases { sql, args: b.into_args(), case_filter, slice, count }
+        }
+        Current::LinkedCases { cases, slice, count } => {
+            let sql = cases.select_ids(&mut b, true, Some(limits.max_results));
+            Plan::LinkedCases { sql, args: b.into_args(), slice, count }
         }
     })
 }
@@ -585,6 +622,9 @@ fn traverse(b: &mut Builder, from: Level, t: Traversal, index: usize) -> Result<
         }
 
         (E::Alert, T::Observables | T::Procedures | T::Comments) => format!("{a}.alert_id IN ({inner})"),
+        (E::Case, T::Attachments) => format!("{a}.case_id IN ({inner})"),
+        (E::Alert, T::Attachments) => format!("{a}.alert_id IN ({inner})"),
+        (E::Organisation, T::Attachments) => format!("{a}.organisation_id IN ({inner})"),
         (E::Alert, T::Case) => format!("{a}.id IN (SELECT ta.case_id FROM alert ta WHERE ta.id IN ({inner}))"),
 
         (E::Observable, T::Case) => {
@@ -681,6 +721,27 @@ fn traverse(b: &mut Builder, from: Level, t: Traversal, index: usize) -> Result<
     Ok(Current::Set(next.with(cond)))
 }
 
+/// The custom fields an aggregation (and its sub-aggregations) groups, measures or filters on.
+fn walk_aggregation(a: &Aggregation, out: &mut Vec<String>, walk: &dyn Fn(&Filter, &mut Vec<String>)) {
+    use crate::query::ast::FieldPath;
+    if let Some(f) = &a.filter {
+        walk(f, out);
+    }
+    let (field, select) = match &a.kind {
+        AggregationKind::Field { field, select, .. } | AggregationKind::Time { field, select, .. } => {
+            (Some(field), select.as_slice())
+        }
+        AggregationKind::Metric { field, .. } => (Some(field), &[][..]),
+        AggregationKind::Count => (None, &[][..]),
+    };
+    if let Some(FieldPath::CustomField { name, .. }) = field {
+        out.push(name.clone());
+    }
+    for sub in select {
+        walk_aggregation(sub, out, walk);
+    }
+}
+
 /// Every custom field name the query filters or sorts on, so that the executor can read
 /// their definitions (id and type) before compiling.
 pub fn custom_field_names(steps: &[Step]) -> Vec<String> {
@@ -724,6 +785,7 @@ pub fn custom_field_names(steps: &[Step]) -> Vec<String> {
                 }
             }
             Step::SimilarCases { case_filter: Some(f) } => walk(f, &mut out),
+            Step::Aggregation(a) => walk_aggregation(a, &mut out, &walk),
             _ => {}
         }
     }

@@ -15,6 +15,7 @@
 //! The executor returns ids (in order) or a number; the service layer hydrates ids with
 //! each entity's own loader, so a query renders objects exactly as the REST API does.
 
+pub mod aggregate;
 mod builder;
 mod catalogue;
 mod compile;
@@ -67,6 +68,15 @@ pub enum Outcome {
         slice: Option<(u64, u64)>,
         count: bool,
     },
+    /// `linkedCases`: the visible cases (in order) whose links the service computes, sliced
+    /// by following `page` steps; `count` when a count followed.
+    LinkedCases {
+        case_ids: Vec<i64>,
+        slice: Option<(u64, u64)>,
+        count: bool,
+    },
+    /// `aggregation`: the answer object.
+    Aggregation(serde_json::Value),
 }
 
 /// Bounds the run time of the statements that follow in `tx` (the query's own
@@ -155,6 +165,22 @@ pub async fn run(
                 cases.retain(|c| kept.contains(&c.case_id));
             }
             Ok(Outcome::SimilarCases { cases, slice, count })
+        }
+        Plan::LinkedCases { sql, args, slice, count } => {
+            let rows = tx.fetch_all(&sql, args).await?;
+            let case_ids = rows.iter().map(|r| r.get_idx::<i64>(0)).collect::<Result<Vec<_>, _>>()?;
+            Ok(Outcome::LinkedCases { case_ids, slice, count })
+        }
+        Plan::Aggregation { entity, sql, args, aggregation } => {
+            let exec = aggregate::Exec {
+                backend: tx.backend(),
+                ctx,
+                limits,
+                custom_fields: &cfs,
+                def: catalogue::require(entity)?,
+            };
+            let set = aggregate::IdSet { sql, args };
+            Ok(Outcome::Aggregation(aggregate::run(&exec, tx, set, &aggregation).await?))
         }
     }
 }
@@ -251,7 +277,9 @@ pub fn compile_sql(
         Plan::Entities { sql, .. }
         | Plan::Number { sql, .. }
         | Plan::Strings { sql, .. }
-        | Plan::SimilarCases { sql, .. } => Ok(sql),
+        | Plan::SimilarCases { sql, .. }
+        | Plan::LinkedCases { sql, .. }
+        | Plan::Aggregation { sql, .. } => Ok(sql),
     }
 }
 

@@ -168,6 +168,27 @@ fn timeline_check(m: &Model, org: usize) -> impl Fn(&Value) -> Result<(), (Strin
     }
 }
 
+/// Linked cases must be visible cases, linked through visible observables.
+fn links_check(m: &Model, org: usize) -> impl Fn(&Value) -> Result<(), (String, bool)> + Send + Sync + 'static {
+    let v = view(m, org);
+    move |body: &Value| {
+        let Some(links) = body.as_array() else { return Err((format!("not a list: {body}"), false)) };
+        for l in links {
+            let id = l["_id"].as_str().unwrap_or_default();
+            if !v.cases.contains(id) {
+                return Err((format!("links show case {id}"), true));
+            }
+            for o in l["linkedWith"].as_array().into_iter().flatten() {
+                let oid = o["_id"].as_str().unwrap_or_default();
+                if !v.obs.contains(oid) {
+                    return Err((format!("links show observable {oid}"), true));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Checks of `GET /case/{id}/shares`-like answers: the organisation names shown.
 fn share_names(m: &Model, a: usize, c: &CaseM, filter: impl Fn(usize) -> bool) -> BTreeSet<String> {
     let org = m.actor(a).org;
@@ -379,6 +400,8 @@ fn case_reads(m: &Model, a: usize, c: &CaseM, rng: &mut Rng, out: &mut Vec<Check
     }));
     out.push(get(a, "/case/{id}", format!("/case/{}", c.number), vis));
     out.push(get(a, "/case/{id}/timeline", format!("/case/{cid}/timeline"), vis).custom(timeline_check(m, org)));
+    out.push(get(a, "/case/{id}/links", format!("/case/{cid}/links"), vis).custom(links_check(m, org)));
+    out.push(get(a, "/case/{id}/customEvent", format!("/case/{cid}/customEvent"), vis).ids(BTreeSet::new()));
     out.push(
         get(a, "/case/{id}/shares", format!("/case/{cid}/shares"), vis)
             .ids_in("organisationName", share_names(m, a, c, |_| true)),

@@ -32,7 +32,7 @@ async fn malformed_queries(app: TestApp) {
         (json!({"query": [{"_name": "listCase"}, {"_name": "page", "from": -1, "to": 1}]}), "from"),
         (json!({"query": [{"_name": "listCase"}, {"_name": "page", "from": 0, "to": 1000000}]}), "at most"),
         (json!({"query": [{"_name": "listCase"}, {"_name": "filter", "_id": "123"}]}), "_id"),
-        (json!({"query": [{"_name": "listCase"}, {"_name": "attachments"}]}), "attachments"),
+        (json!({"query": [{"_name": "listCaseTemplate"}, {"_name": "tasks"}]}), "tasks"),
         (json!({"query": [{"_name": "listCase"}, {"_name": "filter", "_string": "a ".repeat(50)}]}), "terms"),
         (json!({"query": [{"_name": "getCase", "idOrName": ""}]}), "idOrName"),
         (json!({"query": [{"_name": "listCase"}, {"_name": "count"}, {"_name": "count"}]}), "count"),
