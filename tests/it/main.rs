@@ -25,4 +25,5 @@ mod status;
 mod tasks;
 mod templates;
 mod ui;
+mod ui_tabs;
 mod users;

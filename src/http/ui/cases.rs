@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::UiError;
+use super::filter_builder::{Advanced, CASE_FIELDS, FieldDef};
 use super::form::UiForm;
 use super::listing::{self, Slice};
 use super::page::{Ctx, Ui, done, or_show_again};
@@ -147,12 +148,29 @@ struct List<'a> {
     qs: String,
     statuses: &'a [&'a str],
     severities: &'a [(i64, &'a str)],
+    adv: &'a Advanced,
+    adv_fields: &'a [FieldDef],
     error: Option<&'a str>,
 }
 
-async fn render_list(app: &App, ui: &Ui, p: &ListParams, error: Option<&str>) -> Result<Response, UiError> {
-    let mut slice =
-        listing::run(app, &ui.caller, "listCase", p.filters(&ui.caller.login), p.sort(), p.page.unwrap_or(1)).await?;
+async fn render_list(
+    app: &App,
+    ui: &Ui,
+    p: &ListParams,
+    adv: &Advanced,
+    error: Option<&str>,
+) -> Result<Response, UiError> {
+    let mut filters = p.filters(&ui.caller.login);
+    // A row the builder refuses is reported; the list is shown without the builder's rows.
+    let adv_error = match adv.filters(CASE_FIELDS) {
+        Ok(f) => {
+            filters.extend(f);
+            None
+        }
+        Err(e) => Some(e.to_string()),
+    };
+    let error = error.or(adv_error.as_deref());
+    let mut slice = listing::run(app, &ui.caller, "listCase", filters, p.sort(), p.page.unwrap_or(1)).await?;
     let shown: Vec<CaseView> = std::mem::take(&mut slice.items)
         .into_iter()
         .filter_map(|v| match v {
@@ -167,16 +185,23 @@ async fn render_list(app: &App, ui: &Ui, p: &ListParams, error: Option<&str>) ->
         cases: &shown,
         slice: &slice,
         p,
-        qs: p.query_string(),
+        qs: p.query_string() + &adv.query_suffix(),
         statuses: &statuses,
         severities: SEVERITIES,
+        adv,
+        adv_fields: CASE_FIELDS,
         error,
     };
     ui.page_with_status(status_code, "Cases", page)
 }
 
-async fn list(State(app): State<App>, ui: Ui, Query(p): Query<ListParams>) -> Result<Response, UiError> {
-    render_list(&app, &ui, &p, None).await
+async fn list(
+    State(app): State<App>,
+    ui: Ui,
+    Query(p): Query<ListParams>,
+    adv: Advanced,
+) -> Result<Response, UiError> {
+    render_list(&app, &ui, &p, &adv, None).await
 }
 
 /// Bulk edit from the list: status, severity, assign to me, flag.
@@ -206,7 +231,7 @@ async fn bulk(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, 
             form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), json!(v))).collect(),
         ))
         .unwrap_or_default();
-        render_list(&app, &ui, &p, Some(&msg)).await
+        render_list(&app, &ui, &p, &Advanced::parse(q), Some(&msg)).await
     })
     .await
 }

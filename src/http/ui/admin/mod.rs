@@ -2,6 +2,9 @@
 //! types. What a caller may do is decided by the service layer; these screens only hide
 //! the buttons a caller's permissions would refuse anyway.
 
+pub mod attack;
+pub mod case_templates;
+pub mod custom_fields;
 pub mod observable_types;
 pub mod organisations;
 pub mod profiles;
@@ -23,6 +26,9 @@ pub fn router() -> Router<App> {
         .merge(users::router())
         .merge(profiles::router())
         .merge(observable_types::router())
+        .merge(custom_fields::router())
+        .merge(case_templates::router())
+        .merge(attack::router())
 }
 
 #[derive(Template)]
