@@ -41,6 +41,10 @@ def set_row(b, n, field, op, value):
 def test_filter_builder_on_cases_and_alerts(browser, soc):
     b = browser
     b.sign_in(ANALYST, ANALYST_PASSWORD)
+    # My work: the open cases assigned to me are listed with my tasks.
+    b.nav("My tasks")
+    b.wait_text("#my-cases", "Ransom note on FS-1")
+    assert len(b.finds("#my-cases tbody tr")) == 3
     b.nav("Cases")
     b.wait_text("#case-total", "3")
     b.click("#filter-builder summary")
@@ -139,3 +143,23 @@ def test_admin_manages_custom_fields(browser, soc):
     b.submit_confirmed("#custom-fields form button.btn-danger")
     b.wait_text("#custom-fields", "No custom fields yet.")
     b.shot("custom-field-deleted")
+
+
+def test_admin_links_and_unlinks_organisations(browser, soc, server):
+    server.api("POST", "/api/v1/organisation", {"name": "partner", "description": "Partner CERT"})
+    b = browser
+    b.sign_in(ADMIN, ADMIN_PASSWORD)
+    b.go("/admin/organisations")
+    b.nav("soc")
+    b.click("#org-links-link")
+    b.wait_text("#org-links", "Not linked to any organisation.")
+    b.select("#link-org", "partner")
+    b.submit("#add-link button[type=submit]")
+    b.wait_text(".flash-ok", "Created.")
+    b.wait_text("#org-links", "partner")
+    b.shot("organisations-linked")
+    links = server.api("GET", "/api/v1/organisation/soc/links")
+    assert [l["name"] for l in links] == ["partner"]
+    b.submit_confirmed("#org-links form button.btn-danger")
+    b.wait_text("#org-links", "Not linked to any organisation.")
+    assert server.api("GET", "/api/v1/organisation/soc/links") == []

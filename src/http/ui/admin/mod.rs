@@ -6,6 +6,7 @@ pub mod attack;
 pub mod case_templates;
 pub mod custom_fields;
 pub mod observable_types;
+pub mod organisation_links;
 pub mod organisations;
 pub mod profiles;
 pub mod users;
@@ -29,6 +30,7 @@ pub fn router() -> Router<App> {
         .merge(custom_fields::router())
         .merge(case_templates::router())
         .merge(attack::router())
+        .merge(organisation_links::router())
 }
 
 #[derive(Template)]
