@@ -20,10 +20,9 @@ crate::backend_tests!(
 );
 
 async fn new_case(app: &TestApp, login: &str, pw: &str, title: &str) -> Value {
-    let (status, case) = send(
-        app.as_user(Method::POST, "/api/v1/case", login, pw).json(&json!({"title": title, "description": "d"})),
-    )
-    .await;
+    let (status, case) =
+        send(app.as_user(Method::POST, "/api/v1/case", login, pw).json(&json!({"title": title, "description": "d"})))
+            .await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     case
 }
@@ -53,11 +52,11 @@ async fn case_tabs_keep_the_visibility_rule(app: TestApp) {
     assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.body);
     // The owner's page form works, and the API shows the page.
     let csrf = b.get(&format!("/cases/{n}/pages")).await.csrf();
-    let made = b
-        .post(&format!("/cases/{n}/pages"), &[("_csrf", &csrf), ("title", "Plan"), ("content", "**x**")])
-        .await;
+    let made = b.post(&format!("/cases/{n}/pages"), &[("_csrf", &csrf), ("title", "Plan"), ("content", "**x**")]).await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
-    let (_, pages) = send(app.as_user(Method::GET, &format!("/api/v1/case/{}/page", case["_id"].as_str().unwrap()), &login, &pw)).await;
+    let (_, pages) =
+        send(app.as_user(Method::GET, &format!("/api/v1/case/{}/page", case["_id"].as_str().unwrap()), &login, &pw))
+            .await;
     assert_eq!(pages.as_array().map(Vec::len), Some(1), "{pages}");
     assert_eq!(pages[0]["title"], "Plan");
 }
@@ -89,12 +88,16 @@ async fn uploads_need_the_csrf_token_in_the_query(app: TestApp) {
     // A file observable, through the same kind of form; and an empty file input is refused.
     let sample = reqwest::multipart::Form::new().text("dataType", "file").text("ioc", "true").part(
         "attachment",
-        reqwest::multipart::Part::bytes(b"MZ sample".to_vec()).file_name("dropper.exe").mime_str("application/octet-stream").unwrap(),
+        reqwest::multipart::Part::bytes(b"MZ sample".to_vec())
+            .file_name("dropper.exe")
+            .mime_str("application/octet-stream")
+            .unwrap(),
     );
     let ok = b.page(b.client.post(format!("{url}/observable?_csrf={csrf}")).multipart(sample)).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let (_, obs) = send(app.as_user(Method::POST, "/api/v1/query", &login, &pw).json(&json!({"query": [
-        {"_name": "getCase", "idOrName": case["_id"]}, {"_name": "observables"}]}))).await;
+        {"_name": "getCase", "idOrName": case["_id"]}, {"_name": "observables"}]})))
+    .await;
     assert_eq!(obs[0]["dataType"], "file", "{obs}");
     assert_eq!(obs[0]["ioc"], true);
     assert_eq!(obs[0]["attachment"]["name"], "dropper.exe");
@@ -121,8 +124,9 @@ async fn sharing_tab_shares_with_linked_organisations_only(app: TestApp) {
     assert!(page.body.contains("<option value=\"partner\">"), "only linked organisations are offered");
     assert!(!page.body.contains("<option value=\"stranger\">"));
     let csrf = page.csrf();
-    let refused =
-        b.post(&format!("/cases/{n}/sharing"), &[("_csrf", &csrf), ("organisation", "stranger"), ("profile", "analyst")]).await;
+    let refused = b
+        .post(&format!("/cases/{n}/sharing"), &[("_csrf", &csrf), ("organisation", "stranger"), ("profile", "analyst")])
+        .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     let ok = b
         .post(
@@ -131,13 +135,9 @@ async fn sharing_tab_shares_with_linked_organisations_only(app: TestApp) {
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    let (_, shares) = send(app.as_user(
-        Method::GET,
-        &format!("/api/v1/case/{}/shares", case["_id"].as_str().unwrap()),
-        &login,
-        &pw,
-    ))
-    .await;
+    let (_, shares) =
+        send(app.as_user(Method::GET, &format!("/api/v1/case/{}/shares", case["_id"].as_str().unwrap()), &login, &pw))
+            .await;
     let shares = shares.as_array().cloned().unwrap_or_default();
     assert_eq!(shares.len(), 1, "{shares:?}");
     assert_eq!(shares[0]["organisationName"], "partner");
@@ -157,7 +157,11 @@ async fn alert_comments_from_the_alert_page(app: TestApp) {
     let ok = b.post(&format!("/alerts/{id}/comments"), &[("_csrf", &csrf), ("message", "<i>seen</i> before")]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let page = b.get(&format!("/alerts/{id}")).await;
-    assert!(page.body.contains("&#60;i&#62;seen&#60;/i&#62; before") || page.body.contains("&lt;i&gt;seen"), "{}", page.body);
+    assert!(
+        page.body.contains("&#60;i&#62;seen&#60;/i&#62; before") || page.body.contains("&lt;i&gt;seen"),
+        "{}",
+        page.body
+    );
     let empty = b.post(&format!("/alerts/{id}/comments"), &[("_csrf", &csrf), ("message", " ")]).await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST, "{}", empty.body);
 }
@@ -172,8 +176,10 @@ async fn filter_builder_compiles_to_the_query_service(app: TestApp) {
     }
     app.create_org("other").await;
     app.create_user("olga@other.test", "other", "analyst").await;
-    let (status, _) = send(app.as_user(Method::POST, "/api/v1/case", "olga@other.test", &password_of("olga@other.test"))
-        .json(&json!({"title": "Sev secret", "description": "d", "severity": 4})))
+    let (status, _) = send(
+        app.as_user(Method::POST, "/api/v1/case", "olga@other.test", &password_of("olga@other.test"))
+            .json(&json!({"title": "Sev secret", "description": "d", "severity": 4})),
+    )
     .await;
     assert_eq!(status, StatusCode::CREATED);
     let b = Browser::new(&app);
@@ -237,7 +243,9 @@ async fn admin_screens_create_custom_fields_and_templates(app: TestApp) {
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    let (_, t) = send(app.as_user(Method::GET, "/api/v1/caseTemplate/malware", "oz@soc.test", &password_of("oz@soc.test"))).await;
+    let (_, t) =
+        send(app.as_user(Method::GET, "/api/v1/caseTemplate/malware", "oz@soc.test", &password_of("oz@soc.test")))
+            .await;
     assert_eq!(t["severity"], 3, "{t}");
     let tasks: Vec<(&str, &str)> = t["tasks"]
         .as_array()

@@ -370,7 +370,12 @@ async fn delete(State(app): State<App>, ui: Ui, Path(id): Path<String>) -> Resul
 }
 
 /// A comment on the alert (Markdown), kept when the alert becomes a case.
-async fn add_comment(State(app): State<App>, ui: Ui, Path(id): Path<String>, form: UiForm) -> Result<Response, UiError> {
+async fn add_comment(
+    State(app): State<App>,
+    ui: Ui,
+    Path(id): Path<String>,
+    form: UiForm,
+) -> Result<Response, UiError> {
     let body = form.json(&["message"]);
     let to = format!("/alerts/{id}");
     let result = alerts::add_comment(&app, &ui.caller, &id, &body).await.map(|_| done(&to, "created"));

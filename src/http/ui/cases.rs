@@ -195,12 +195,7 @@ async fn render_list(
     ui.page_with_status(status_code, "Cases", page)
 }
 
-async fn list(
-    State(app): State<App>,
-    ui: Ui,
-    Query(p): Query<ListParams>,
-    adv: Advanced,
-) -> Result<Response, UiError> {
+async fn list(State(app): State<App>, ui: Ui, Query(p): Query<ListParams>, adv: Advanced) -> Result<Response, UiError> {
     render_list(&app, &ui, &p, &adv, None).await
 }
 

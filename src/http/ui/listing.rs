@@ -50,7 +50,13 @@ pub async fn run(
 }
 
 /// The first `n` objects of `list_name` (no filter), sorted by `sort`: for pickers.
-pub async fn first(app: &App, caller: &Caller, list_name: &str, sort: (&str, &str), n: i64) -> Result<Vec<EntityView>, ApiError> {
+pub async fn first(
+    app: &App,
+    caller: &Caller,
+    list_name: &str,
+    sort: (&str, &str),
+    n: i64,
+) -> Result<Vec<EntityView>, ApiError> {
     let steps = json!([
         {"_name": list_name},
         {"_name": "sort", "_fields": [{ sort.0: sort.1 }]},

@@ -48,7 +48,13 @@ struct Catalogue<'a> {
     error: Option<&'a str>,
 }
 
-async fn render(app: &App, ui: &Ui, p: &Params, report: Option<&Report>, error: Option<&str>) -> Result<Response, UiError> {
+async fn render(
+    app: &App,
+    ui: &Ui,
+    p: &Params,
+    report: Option<&Report>,
+    error: Option<&str>,
+) -> Result<Response, UiError> {
     let q = p.q.as_deref().map(str::trim).unwrap_or_default();
     let filters: Vec<Value> = if q.is_empty() {
         Vec::new()

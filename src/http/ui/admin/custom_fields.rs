@@ -41,7 +41,9 @@ fn options(field_type: &str, typed: &str) -> Result<Value, ApiError> {
     let items = typed.split(',').map(str::trim).filter(|s| !s.is_empty());
     let parsed: Result<Vec<Value>, ApiError> = items
         .map(|s| match field_type {
-            "integer" => s.parse::<i64>().map(|n| json!(n)).map_err(|_| ApiError::invalid("options", "integer", &json!(s))),
+            "integer" => {
+                s.parse::<i64>().map(|n| json!(n)).map_err(|_| ApiError::invalid("options", "integer", &json!(s)))
+            }
             "float" => s.parse::<f64>().map(|n| json!(n)).map_err(|_| ApiError::invalid("options", "float", &json!(s))),
             _ => Ok(json!(s)),
         })
@@ -51,7 +53,11 @@ fn options(field_type: &str, typed: &str) -> Result<Value, ApiError> {
 
 /// Options as typed in the edit form.
 pub fn options_text(f: &CustomField) -> String {
-    f.options.iter().map(|o| o.as_str().map(str::to_owned).unwrap_or_else(|| o.to_string())).collect::<Vec<_>>().join(", ")
+    f.options
+        .iter()
+        .map(|o| o.as_str().map(str::to_owned).unwrap_or_else(|| o.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn render(app: &App, ui: &Ui, error: Option<&str>, values: &UiForm) -> Result<Response, UiError> {

@@ -19,8 +19,8 @@ use crate::http::ui::error::UiError;
 use crate::http::ui::page::{Ctx, Ui};
 use crate::service::attachments::{self, Parent};
 use crate::service::cases::{self, CaseView};
-use crate::service::observables::{self, ParentRef};
 use crate::service::observable_types;
+use crate::service::observables::{self, ParentRef};
 use crate::storage::attachments::Usage;
 use crate::storage::observables::Observable;
 

@@ -73,16 +73,8 @@ async fn render(
         Some(pg) => format!("{} · #{} {}", pg.title, c.case.number, c.case.title),
         None => format!("Pages · #{} {}", c.case.number, c.case.title),
     };
-    let page = Pages {
-        ctx: &ui.ctx,
-        c: &c,
-        tab: "pages",
-        pages: &list,
-        open,
-        editing: p.edit.is_some(),
-        error,
-        values,
-    };
+    let page =
+        Pages { ctx: &ui.ctx, c: &c, tab: "pages", pages: &list, open, editing: p.edit.is_some(), error, values };
     ui.page_with_status(status, &title, page)
 }
 

@@ -58,12 +58,8 @@ async fn render(app: &App, ui: &Ui, number: &str, error: Option<&str>) -> Result
         .map(|l| l.organisation.name)
         .filter(|name| !shares.iter().any(|s| &s.organisation == name))
         .collect();
-    let profiles: Vec<String> = profiles::list(app)
-        .await?
-        .into_iter()
-        .filter(|p| !is_admin_profile(&p.permissions))
-        .map(|p| p.name)
-        .collect();
+    let profiles: Vec<String> =
+        profiles::list(app).await?.into_iter().filter(|p| !is_admin_profile(&p.permissions)).map(|p| p.name).collect();
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let title = format!("Sharing · #{} {}", c.case.number, c.case.title);
     let page = Sharing {

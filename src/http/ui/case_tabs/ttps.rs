@@ -128,9 +128,12 @@ async fn remove(
 ) -> Result<Response, UiError> {
     let result = procedures::delete(&app, &ui.caller, &[id]).await;
     let to = format!("/cases/{number}/ttps");
-    outcome(result, &to, "deleted", |msg| async move {
-        render(&app, &ui, &number, Some(&msg), &UiForm::default()).await
-    })
+    outcome(
+        result,
+        &to,
+        "deleted",
+        |msg| async move { render(&app, &ui, &number, Some(&msg), &UiForm::default()).await },
+    )
     .await
 }
 
