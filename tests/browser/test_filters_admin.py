@@ -163,3 +163,33 @@ def test_admin_links_and_unlinks_organisations(browser, soc, server):
     b.submit_confirmed("#org-links form button.btn-danger")
     b.wait_text("#org-links", "Not linked to any organisation.")
     assert server.api("GET", "/api/v1/organisation/soc/links") == []
+
+
+def test_analyst_sets_custom_fields_on_a_case(browser, soc, server):
+    server.api("POST", "/api/v1/customField", {"name": "hostCount", "displayName": "Hosts hit", "type": "integer"})
+    server.api("POST", "/api/v1/customField", {"name": "businessUnit", "displayName": "Business unit",
+                                               "type": "string", "options": ["Finance", "HR"]})
+    case = server.api("POST", "/api/v1/case", {"title": "Fields case", "description": "-"},
+                      login=ANALYST, password=ANALYST_PASSWORD)
+    b = browser
+    b.sign_in(ANALYST, ANALYST_PASSWORD)
+    b.go(f"/cases/{case['number']}")
+    b.click("#custom-fields details.adder summary")
+    b.select("#add-field-name", "Hosts hit (integer)")
+    b.fill("#add-field-value", "3")
+    b.submit("#add-field button[type=submit]")
+    b.wait_text(".flash-ok", "Saved.")
+    assert b.find("#cf-hostCount").get_attribute("value") == "3"
+    # Edit it in place; a value outside a field's options is refused next to the form.
+    b.fill("#cf-hostCount", "7")
+    b.submit("#edit-fields button[type=submit]")
+    b.wait_text(".flash-ok", "Saved.")
+    assert b.find("#cf-hostCount").get_attribute("value") == "7"
+    b.click("#custom-fields details.adder summary")
+    b.fill("#add-field-value", "Marketing")
+    b.submit("#add-field button[type=submit]")
+    b.wait(".flash-error")
+    b.shot("custom-field-option-refused", refused=True)
+    fields = server.api("GET", f"/api/v1/case/{case['_id']}", login=ANALYST, password=ANALYST_PASSWORD)["customFields"]
+    values = {f["name"]: f["value"] for f in fields}
+    assert values.get("hostCount") == 7 and "businessUnit" not in values

@@ -27,6 +27,7 @@ use crate::service::query::EntityView;
 use crate::service::{comments, observable_types, tasks, users};
 use crate::storage::audit::AuditEntry;
 use crate::storage::comments::Comment;
+use crate::storage::custom_fields::CustomField;
 use crate::storage::observables::Observable;
 use crate::storage::tasks::Task;
 
@@ -295,6 +296,8 @@ struct CasePage<'a> {
     tlps: &'a [(i64, &'a str)],
     paps: &'a [(i64, &'a str)],
     can_edit: bool,
+    /// Custom field definitions not set on the case yet (to add one).
+    unset_fields: &'a [CustomField],
     error: Option<&'a str>,
 }
 
@@ -311,7 +314,7 @@ pub async fn observable_rows(app: &App, ui: &Ui, parent: ParentRef<'_>) -> Resul
     Ok(list.into_iter().map(|o| ObservableRow { seen: stats.get(&o.id).map(|s| s.0).unwrap_or(0), o }).collect())
 }
 
-async fn render_case(app: &App, ui: &Ui, number: &str, error: Option<&str>) -> Result<Response, UiError> {
+pub async fn render_case(app: &App, ui: &Ui, number: &str, error: Option<&str>) -> Result<Response, UiError> {
     let c = cases::get(app, &ui.caller, number).await?;
     let number = c.case.number.to_string();
     let tasks = tasks::list_for_case(app, &ui.caller, &number).await?;
@@ -333,6 +336,11 @@ async fn render_case(app: &App, ui: &Ui, number: &str, error: Option<&str>) -> R
     let status_code = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let title = format!("#{} {}", c.case.number, c.case.title);
     let can_edit = c.user_permissions.iter().any(|p| p == crate::auth::perm::MANAGE_CASE);
+    let unset_fields: Vec<CustomField> = crate::service::custom_fields::list(app)
+        .await?
+        .into_iter()
+        .filter(|d| !c.custom_fields.iter().any(|v| v.field_id == d.id))
+        .collect();
     let page = CasePage {
         ctx: &ui.ctx,
         c: &c,
@@ -349,6 +357,7 @@ async fn render_case(app: &App, ui: &Ui, number: &str, error: Option<&str>) -> R
         tlps: TLPS,
         paps: PAPS,
         can_edit,
+        unset_fields: &unset_fields,
         error,
     };
     ui.page_with_status(status_code, &title, page)

@@ -4,6 +4,7 @@
 //! summary page stays light and each tab loads only what it shows. Handlers call the
 //! service layer only; the templates hide what the case's permissions would refuse.
 
+pub mod fields;
 pub mod files;
 pub mod pages;
 pub mod sharing;
@@ -19,7 +20,12 @@ use crate::error::ApiError;
 use crate::service::cases::CaseView;
 
 pub fn router() -> Router<App> {
-    Router::new().merge(ttps::router()).merge(files::router()).merge(pages::router()).merge(sharing::router())
+    Router::new()
+        .merge(ttps::router())
+        .merge(files::router())
+        .merge(pages::router())
+        .merge(sharing::router())
+        .merge(fields::router())
 }
 
 /// Whether the caller holds `permission` on this case (profile and share combined).
