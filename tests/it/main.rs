@@ -26,4 +26,5 @@ mod status;
 mod tasks;
 mod templates;
 mod ui;
+mod ui_tabs;
 mod users;

@@ -24,24 +24,24 @@ crate::backend_tests!(
 );
 
 /// A browser-like client: its own cookie jar, no automatic redirects.
-struct Browser {
-    base: String,
-    client: reqwest::Client,
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
 }
 
-struct Page {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: String,
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub fn location(&self) -> &str {
         self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 
     /// The CSRF token of the first form on the page.
-    fn csrf(&self) -> String {
+    pub fn csrf(&self) -> String {
         let marker = "name=\"_csrf\" value=\"";
         let start = self.body.find(marker).unwrap_or_else(|| panic!("no CSRF field in {}", self.body)) + marker.len();
         let end = self.body[start..].find('"').unwrap() + start;
@@ -50,29 +50,29 @@ impl Page {
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Browser {
+    pub fn new(app: &TestApp) -> Browser {
         let client =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Browser { base: app.base.clone(), client }
     }
 
-    async fn page(&self, req: reqwest::RequestBuilder) -> Page {
+    pub async fn page(&self, req: reqwest::RequestBuilder) -> Page {
         let resp = req.send().await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
         Page { status, headers, body: resp.text().await.unwrap() }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub async fn get(&self, path: &str) -> Page {
         self.page(self.client.get(format!("{}{path}", self.base))).await
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         self.page(self.client.post(format!("{}{path}", self.base)).form(form)).await
     }
 
     /// Signs in through the login form; returns the start page.
-    async fn sign_in(&self, login: &str, password: &str) -> Page {
+    pub async fn sign_in(&self, login: &str, password: &str) -> Page {
         let csrf = self.get("/login").await.csrf();
         let resp =
             self.post("/login", &[("_csrf", &csrf), ("user", login), ("password", password), ("next", "/")]).await;
@@ -324,7 +324,7 @@ async fn assets_are_versioned_and_cached(app: TestApp) {
 }
 
 /// An organisation `soc` with an analyst; returns the analyst's login and password.
-async fn analyst(app: &TestApp) -> (String, String) {
+pub async fn analyst(app: &TestApp) -> (String, String) {
     app.create_org("soc").await;
     app.create_user("ana@soc.test", "soc", "analyst").await;
     ("ana@soc.test".into(), password_of("ana@soc.test"))

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::cases::{ObservableRow, observable_rows};
 use super::error::UiError;
+use super::filter_builder::{ALERT_FIELDS, Advanced, FieldDef};
 use super::form::UiForm;
 use super::listing::{self, Slice};
 use super::page::{Ctx, Ui, done, or_show_again};
@@ -22,6 +23,7 @@ use crate::service::alerts::{self, AlertView};
 use crate::service::case_templates::{self, CaseTemplateView};
 use crate::service::observables::ParentRef;
 use crate::service::query::EntityView;
+use crate::storage::alert_comments::AlertComment;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -31,6 +33,7 @@ pub fn router() -> Router<App> {
         .route("/alerts/{id}/promote", post(promote))
         .route("/alerts/{id}/merge", post(merge_into_case))
         .route("/alerts/{id}/delete", post(delete))
+        .route("/alerts/{id}/comments", post(add_comment))
 }
 
 /// Statuses an analyst may set by hand (`Imported` is set by promotion and merge only).
@@ -150,11 +153,29 @@ struct Queue<'a> {
     qs: String,
     statuses: &'a [&'a str],
     severities: &'a [(i64, &'a str)],
+    adv: &'a Advanced,
+    adv_fields: &'a [FieldDef],
     error: Option<&'a str>,
 }
 
-async fn render_queue(app: &App, ui: &Ui, p: &QueueParams, error: Option<&str>) -> Result<Response, UiError> {
-    let mut slice = listing::run(app, &ui.caller, "listAlert", p.filters(), p.sort(), p.page.unwrap_or(1)).await?;
+async fn render_queue(
+    app: &App,
+    ui: &Ui,
+    p: &QueueParams,
+    adv: &Advanced,
+    error: Option<&str>,
+) -> Result<Response, UiError> {
+    let mut filters = p.filters();
+    // A row the builder refuses is reported; the queue is shown without the builder's rows.
+    let adv_error = match adv.filters(ALERT_FIELDS) {
+        Ok(f) => {
+            filters.extend(f);
+            None
+        }
+        Err(e) => Some(e.to_string()),
+    };
+    let error = error.or(adv_error.as_deref());
+    let mut slice = listing::run(app, &ui.caller, "listAlert", filters, p.sort(), p.page.unwrap_or(1)).await?;
     let alerts: Vec<AlertView> = std::mem::take(&mut slice.items)
         .into_iter()
         .filter_map(|v| match v {
@@ -168,16 +189,23 @@ async fn render_queue(app: &App, ui: &Ui, p: &QueueParams, error: Option<&str>) 
         alerts: &alerts,
         slice: &slice,
         p,
-        qs: p.query_string(),
+        qs: p.query_string() + &adv.query_suffix(),
         statuses: STATUSES,
         severities: super::cases::SEVERITIES,
+        adv,
+        adv_fields: ALERT_FIELDS,
         error,
     };
     ui.page_with_status(status, "Alerts", page)
 }
 
-async fn queue(State(app): State<App>, ui: Ui, Query(p): Query<QueueParams>) -> Result<Response, UiError> {
-    render_queue(&app, &ui, &p, None).await
+async fn queue(
+    State(app): State<App>,
+    ui: Ui,
+    Query(p): Query<QueueParams>,
+    adv: Advanced,
+) -> Result<Response, UiError> {
+    render_queue(&app, &ui, &p, &adv, None).await
 }
 
 /// Bulk actions on the ticked alerts: read/unread, status, take, delete, merge into a
@@ -216,7 +244,7 @@ async fn bulk(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, 
     or_show_again(result, |msg| async move {
         let path_query = back.split_once('?').map(|(_, q)| q).unwrap_or_default();
         let p: QueueParams = serde_urlencoded_params(path_query);
-        render_queue(&app, &ui, &p, Some(&msg)).await
+        render_queue(&app, &ui, &p, &Advanced::parse(path_query), Some(&msg)).await
     })
     .await
 }
@@ -255,6 +283,7 @@ struct AlertPage<'a> {
     similar: &'a [SimilarCaseView],
     templates: &'a [CaseTemplateView],
     statuses: &'a [&'a str],
+    comments: &'a [AlertComment],
     error: Option<&'a str>,
 }
 
@@ -264,6 +293,7 @@ async fn render_alert(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Resu
     let observables = observable_rows(app, ui, ParentRef::Alert(&rid)).await?;
     let similar = merge::similar_cases(app, &ui.caller, &rid).await?;
     let templates = case_templates::list(app, &ui.caller).await?;
+    let comments = alerts::comments(app, &ui.caller, &rid).await?;
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let title = format!("Alert {}", a.alert.title);
     let page = AlertPage {
@@ -273,6 +303,7 @@ async fn render_alert(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Resu
         similar: &similar,
         templates: &templates,
         statuses: STATUSES,
+        comments: &comments,
         error,
     };
     ui.page_with_status(status, &title, page)
@@ -335,5 +366,18 @@ async fn merge_into_case(
 
 async fn delete(State(app): State<App>, ui: Ui, Path(id): Path<String>) -> Result<Response, UiError> {
     let result = alerts::delete(&app, &ui.caller, &id).await.map(|()| done("/alerts", "deleted"));
+    outcome(&app, &ui, &id, result).await
+}
+
+/// A comment on the alert (Markdown), kept when the alert becomes a case.
+async fn add_comment(
+    State(app): State<App>,
+    ui: Ui,
+    Path(id): Path<String>,
+    form: UiForm,
+) -> Result<Response, UiError> {
+    let body = form.json(&["message"]);
+    let to = format!("/alerts/{id}");
+    let result = alerts::add_comment(&app, &ui.caller, &id, &body).await.map(|_| done(&to, "created"));
     outcome(&app, &ui, &id, result).await
 }

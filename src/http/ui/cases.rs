@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::UiError;
+use super::filter_builder::{Advanced, CASE_FIELDS, FieldDef};
 use super::form::UiForm;
 use super::listing::{self, Slice};
 use super::page::{Ctx, Ui, done, or_show_again};
@@ -26,6 +27,7 @@ use crate::service::query::EntityView;
 use crate::service::{comments, observable_types, tasks, users};
 use crate::storage::audit::AuditEntry;
 use crate::storage::comments::Comment;
+use crate::storage::custom_fields::CustomField;
 use crate::storage::observables::Observable;
 use crate::storage::tasks::Task;
 
@@ -147,12 +149,29 @@ struct List<'a> {
     qs: String,
     statuses: &'a [&'a str],
     severities: &'a [(i64, &'a str)],
+    adv: &'a Advanced,
+    adv_fields: &'a [FieldDef],
     error: Option<&'a str>,
 }
 
-async fn render_list(app: &App, ui: &Ui, p: &ListParams, error: Option<&str>) -> Result<Response, UiError> {
-    let mut slice =
-        listing::run(app, &ui.caller, "listCase", p.filters(&ui.caller.login), p.sort(), p.page.unwrap_or(1)).await?;
+async fn render_list(
+    app: &App,
+    ui: &Ui,
+    p: &ListParams,
+    adv: &Advanced,
+    error: Option<&str>,
+) -> Result<Response, UiError> {
+    let mut filters = p.filters(&ui.caller.login);
+    // A row the builder refuses is reported; the list is shown without the builder's rows.
+    let adv_error = match adv.filters(CASE_FIELDS) {
+        Ok(f) => {
+            filters.extend(f);
+            None
+        }
+        Err(e) => Some(e.to_string()),
+    };
+    let error = error.or(adv_error.as_deref());
+    let mut slice = listing::run(app, &ui.caller, "listCase", filters, p.sort(), p.page.unwrap_or(1)).await?;
     let shown: Vec<CaseView> = std::mem::take(&mut slice.items)
         .into_iter()
         .filter_map(|v| match v {
@@ -167,16 +186,18 @@ async fn render_list(app: &App, ui: &Ui, p: &ListParams, error: Option<&str>) ->
         cases: &shown,
         slice: &slice,
         p,
-        qs: p.query_string(),
+        qs: p.query_string() + &adv.query_suffix(),
         statuses: &statuses,
         severities: SEVERITIES,
+        adv,
+        adv_fields: CASE_FIELDS,
         error,
     };
     ui.page_with_status(status_code, "Cases", page)
 }
 
-async fn list(State(app): State<App>, ui: Ui, Query(p): Query<ListParams>) -> Result<Response, UiError> {
-    render_list(&app, &ui, &p, None).await
+async fn list(State(app): State<App>, ui: Ui, Query(p): Query<ListParams>, adv: Advanced) -> Result<Response, UiError> {
+    render_list(&app, &ui, &p, &adv, None).await
 }
 
 /// Bulk edit from the list: status, severity, assign to me, flag.
@@ -206,7 +227,7 @@ async fn bulk(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, 
             form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), json!(v))).collect(),
         ))
         .unwrap_or_default();
-        render_list(&app, &ui, &p, Some(&msg)).await
+        render_list(&app, &ui, &p, &Advanced::parse(q), Some(&msg)).await
     })
     .await
 }
@@ -275,6 +296,8 @@ struct CasePage<'a> {
     tlps: &'a [(i64, &'a str)],
     paps: &'a [(i64, &'a str)],
     can_edit: bool,
+    /// Custom field definitions not set on the case yet (to add one).
+    unset_fields: &'a [CustomField],
     error: Option<&'a str>,
 }
 
@@ -291,7 +314,7 @@ pub async fn observable_rows(app: &App, ui: &Ui, parent: ParentRef<'_>) -> Resul
     Ok(list.into_iter().map(|o| ObservableRow { seen: stats.get(&o.id).map(|s| s.0).unwrap_or(0), o }).collect())
 }
 
-async fn render_case(app: &App, ui: &Ui, number: &str, error: Option<&str>) -> Result<Response, UiError> {
+pub async fn render_case(app: &App, ui: &Ui, number: &str, error: Option<&str>) -> Result<Response, UiError> {
     let c = cases::get(app, &ui.caller, number).await?;
     let number = c.case.number.to_string();
     let tasks = tasks::list_for_case(app, &ui.caller, &number).await?;
@@ -313,6 +336,11 @@ async fn render_case(app: &App, ui: &Ui, number: &str, error: Option<&str>) -> R
     let status_code = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let title = format!("#{} {}", c.case.number, c.case.title);
     let can_edit = c.user_permissions.iter().any(|p| p == crate::auth::perm::MANAGE_CASE);
+    let unset_fields: Vec<CustomField> = crate::service::custom_fields::list(app)
+        .await?
+        .into_iter()
+        .filter(|d| !c.custom_fields.iter().any(|v| v.field_id == d.id))
+        .collect();
     let page = CasePage {
         ctx: &ui.ctx,
         c: &c,
@@ -329,6 +357,7 @@ async fn render_case(app: &App, ui: &Ui, number: &str, error: Option<&str>) -> R
         tlps: TLPS,
         paps: PAPS,
         can_edit,
+        unset_fields: &unset_fields,
         error,
     };
     ui.page_with_status(status_code, &title, page)

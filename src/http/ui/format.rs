@@ -50,6 +50,17 @@ pub fn pap(v: &i64) -> &'static str {
     crate::service::cases::status::pap_label(*v)
 }
 
+/// A byte count for people: `532 B`, `14.2 KB`, `3.1 MB`.
+pub fn size(bytes: &i64) -> String {
+    let b = *bytes as f64;
+    match *bytes {
+        n if n < 1024 => format!("{n} B"),
+        n if n < 1024 * 1024 => format!("{:.1} KB", b / 1024.0),
+        n if n < 1024 * 1024 * 1024 => format!("{:.1} MB", b / (1024.0 * 1024.0)),
+        _ => format!("{:.1} GB", b / (1024.0 * 1024.0 * 1024.0)),
+    }
+}
+
 /// Markdown (task logs, descriptions) to HTML that is safe to insert as is.
 ///
 /// Safety: raw HTML in the source is turned into text (escaped), and link and image

@@ -49,6 +49,25 @@ pub async fn run(
     Ok(Slice { items, total, page, pages })
 }
 
+/// The first `n` objects of `list_name` (no filter), sorted by `sort`: for pickers.
+pub async fn first(
+    app: &App,
+    caller: &Caller,
+    list_name: &str,
+    sort: (&str, &str),
+    n: i64,
+) -> Result<Vec<EntityView>, ApiError> {
+    let steps = json!([
+        {"_name": list_name},
+        {"_name": "sort", "_fields": [{ sort.0: sort.1 }]},
+        {"_name": "page", "from": 0, "to": n},
+    ]);
+    match query::run(app, caller, &json!({ "query": steps })).await? {
+        Answer::Entities { items, .. } => Ok(items.into_iter().map(|i| i.view).collect()),
+        _ => Err(ApiError::Internal(format!("{list_name} did not answer entities"))),
+    }
+}
+
 /// How many objects of `list_name` match `filters`.
 pub async fn count(app: &App, caller: &Caller, list_name: &str, filters: Vec<Value>) -> Result<i64, ApiError> {
     let mut steps = vec![json!({"_name": list_name})];

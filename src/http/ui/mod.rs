@@ -17,9 +17,11 @@
 pub mod admin;
 pub mod alerts;
 pub mod assets;
+pub mod case_tabs;
 pub mod cases;
 pub mod csrf;
 pub mod error;
+pub mod filter_builder;
 pub mod form;
 pub mod format;
 pub mod headers;
@@ -49,6 +51,8 @@ pub fn router(app: App) -> Router<App> {
         // Incident response: alerts, cases, tasks, observables.
         .merge(alerts::router())
         .merge(cases::router())
+        // The case page's other tabs: TTPs, attachments, pages, sharing.
+        .merge(case_tabs::router())
         .merge(tasks::router())
         .merge(search::router())
         // Server-sent events: "someone changed this page".

@@ -37,6 +37,9 @@ pub struct TaskRow {
 struct MyTasks<'a> {
     mine: &'a [TaskRow],
     waiting: &'a [TaskRow],
+    /// Open cases assigned to me (the first page; the case list's "My open cases" has all).
+    my_cases: &'a [CaseView],
+    my_cases_total: i64,
 }
 
 async fn rows(app: &App, ui: &Ui, list: Vec<Task>) -> Result<Vec<TaskRow>, ApiError> {
@@ -64,7 +67,20 @@ async fn my_tasks(State(app): State<App>, ui: Ui) -> Result<Response, UiError> {
     let waiting: Vec<Task> = waiting.into_iter().filter(|t| t.status == "Waiting").collect();
     let mine = rows(&app, &ui, mine).await?;
     let waiting = rows(&app, &ui, waiting).await?;
-    ui.page("My tasks", MyTasks { mine: &mine, waiting: &waiting })
+    let filters = vec![
+        super::listing::eq("assignee", ui.caller.login.as_str()),
+        json!({"_not": super::listing::eq("stage", cases::status::STAGE_CLOSED)}),
+    ];
+    let mut slice = super::listing::run(&app, &ui.caller, "listCase", filters, ("severity", "desc"), 1).await?;
+    let my_cases: Vec<CaseView> = std::mem::take(&mut slice.items)
+        .into_iter()
+        .filter_map(|v| match v {
+            crate::service::query::EntityView::Case(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    let page = MyTasks { mine: &mine, waiting: &waiting, my_cases: &my_cases, my_cases_total: slice.total };
+    ui.page("My tasks", page)
 }
 
 #[derive(Template)]

@@ -2,7 +2,11 @@
 //! types. What a caller may do is decided by the service layer; these screens only hide
 //! the buttons a caller's permissions would refuse anyway.
 
+pub mod attack;
+pub mod case_templates;
+pub mod custom_fields;
 pub mod observable_types;
+pub mod organisation_links;
 pub mod organisations;
 pub mod profiles;
 pub mod users;
@@ -23,6 +27,10 @@ pub fn router() -> Router<App> {
         .merge(users::router())
         .merge(profiles::router())
         .merge(observable_types::router())
+        .merge(custom_fields::router())
+        .merge(case_templates::router())
+        .merge(attack::router())
+        .merge(organisation_links::router())
 }
 
 #[derive(Template)]
