@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0006_query_indexes.sql"),
         postgres: include_str!("../../migrations/postgres/0006_query_indexes.sql"),
     },
+    Migration {
+        version: 7,
+        name: "share_case_status",
+        sqlite: include_str!("../../migrations/sqlite/0007_share_case_status.sql"),
+        postgres: include_str!("../../migrations/postgres/0007_share_case_status.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS waggle_migration (\
