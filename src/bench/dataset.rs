@@ -783,7 +783,7 @@ pub async fn generate(store: &Store, orgs: &Orgs, shape: Shape, seed_value: u64)
         written: Written::default(),
     };
     let imported = if shape.cases == 0 { 0 } else { (shape.alerts * 3 / 10).min(shape.cases) };
-    let import_every = if imported == 0 { usize::MAX } else { shape.cases / imported };
+    let import_every = shape.cases.checked_div(imported).unwrap_or(usize::MAX);
     let mut done = 0;
     while done < shape.cases {
         let n = CASES_PER_TX.min(shape.cases - done);

@@ -16,7 +16,7 @@
 use super::builder::{Builder, CustomFieldDef, Limits, QueryContext};
 use super::catalogue::{self, EntityDef, FieldType, Resolved, custom_value_column};
 use super::{dialect, filter};
-use crate::query::ast::{Filter, FieldPath, IdOrName, Initial, Order, Page, Scalar, SortKey, Step, TagHint, Traversal};
+use crate::query::ast::{FieldPath, Filter, IdOrName, Initial, Order, Page, Scalar, SortKey, Step, TagHint, Traversal};
 use crate::query::{Entity, QueryError};
 use crate::storage::{Backend, Value, visibility as vis};
 

@@ -93,9 +93,7 @@ async fn counts_by_status_follow_shares_and_status_changes(app: TestApp) {
     seed(&app).await;
     let (a, b) = (As::User(ALICE), As::User(BOB));
     let count = |status: &str| json!([{"_name": "listCase"}, {"_name": "filter", "_field": "status", "_value": status}, {"_name": "count"}]);
-    let and_count = |status: &str| {
-        json!([{"_name": "listCase"}, {"_name": "filter", "_and": [{"_eq": {"_field": "status", "_value": status}}]}, {"_name": "count"}])
-    };
+    let and_count = |status: &str| json!([{"_name": "listCase"}, {"_name": "filter", "_and": [{"_eq": {"_field": "status", "_value": status}}]}, {"_name": "count"}]);
     let limited = |status: &str| json!([{"_name": "listCase"}, {"_name": "filter", "_eq": {"status": status}}, {"_name": "limitedCount"}]);
     // alice: 101 and the shared 105; bob: 104 and 105.
     assert_eq!(ok(&app, a, count("New")).await, json!(2));
