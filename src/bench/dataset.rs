@@ -1,15 +1,29 @@
-//! The benchmark dataset: deterministic from a seed, realistic in shape.
+//! The benchmark dataset: deterministic from a seed, realistic in shape, and made of the
+//! same rows the API writes.
 //!
-//! Organisations `bench-soc` (80 % of cases) and `bench-cert` (20 %), linked; 10 % of cases
-//! are shared with the other organisation with the `analyst` profile. Statuses, severities,
-//! TLP and tags follow a SOC's usual mix; every case has 3 tasks and 10 observables, a part
-//! of which recur across cases (see `observable`), so correlation has real work to do. A share of the alerts was imported into cases. Rows go in through
-//! `storage::seed` in large batches, with the same columns the API writes and one audit row
-//! per case.
+//! Organisations `bench-soc` (80 % of cases) and `bench-cert` (20 %); 10 % of cases are
+//! also shared with the other organisation (profile `analyst`, rules `all`, so that share
+//! gets every task and observable, as the API's sharing does). Statuses, severities, TLP
+//! and tags follow a SOC's usual mix; titles and descriptions are drawn from word lists so
+//! that full-text searches have realistic selectivity. Every case has `tasks_per_case`
+//! tasks and up to `observables_per_case` observables, 30 % of which come from a pool of
+//! recurring indicators, so correlation has real work to do. Of the alerts, 30 % were
+//! imported into a case (their observables are in that case too, as promotion copies
+//! them); the others wait in the queue.
+//!
+//! Per object the rows are those of the API: the case with its tag index and owner share,
+//! each task and observable, each extra share with its grants, each alert with its tag
+//! index and observables, and one audit entry per creation (and per import), with the
+//! details the service layer records, written by the organisation's users. Full-text rows
+//! come from the same triggers as for API writes. Rows go in through `storage::seed` in
+//! multi-row statements, many thousand objects per transaction, with the ids assigned here
+//! (so children and audit entries name their parents without reading them back) and the
+//! observable indexes built once at the end (see `seed::begin_bulk_load`).
 
-use crate::args;
+use serde_json::json;
+
 use crate::auth::secrets::sha256_hex;
-use crate::storage::{Store, Value, seed};
+use crate::storage::{StorageError, Store, Value, seed};
 
 /// Sizes of a generated dataset.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -19,6 +33,24 @@ pub struct Shape {
     pub tasks_per_case: usize,
     pub alerts: usize,
     pub observables_per_alert: usize,
+}
+
+/// What was written, for the report.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Written {
+    pub cases: usize,
+    pub tasks: usize,
+    pub observables: usize,
+    pub alerts: usize,
+    pub shares: usize,
+    pub audit_entries: usize,
+}
+
+impl Written {
+    /// Rows of the main tables (not counting tag indexes, grants and full-text rows).
+    pub fn rows(&self) -> usize {
+        self.cases + self.tasks + self.observables + self.alerts + self.shares + self.audit_entries
+    }
 }
 
 /// xorshift64*: tiny, fast, deterministic; statistical quality is plenty for test data.
@@ -64,15 +96,65 @@ const TAGS: &[&str] = &[
     "aws",
     "azure",
 ];
-const CATEGORIES: &[&str] = &[
-    "Phishing campaign",
-    "Malware on endpoint",
-    "Suspicious login",
-    "Data exfiltration",
-    "Ransomware",
-    "Policy violation",
+/// Word lists of titles and descriptions (the query scenarios search for pairs of them).
+pub const WORDS_THREAT: &[&str] = &[
+    "phishing",
+    "ransomware",
+    "malware",
+    "bruteforce",
+    "exfiltration",
+    "beaconing",
+    "spearphishing",
+    "cryptominer",
+    "backdoor",
+    "keylogger",
+    "trojan",
+    "worm",
+    "rootkit",
+    "botnet",
+    "skimmer",
+    "impersonation",
+];
+pub const WORDS_ACTION: &[&str] = &[
+    "campaign",
+    "outbreak",
+    "attempt",
+    "wave",
+    "activity",
+    "escalation",
+    "persistence",
+    "download",
+    "execution",
+    "login",
+    "scan",
+    "callback",
+    "upload",
+    "injection",
+];
+const WORDS_TARGET: &[&str] = &[
+    "finance",
+    "vpn",
+    "mailbox",
+    "server",
+    "laptop",
+    "domain",
+    "payroll",
+    "cloud",
+    "printer",
+    "firewall",
+    "kerberos",
+    "backup",
+    "database",
+    "webshop",
+    "helpdesk",
+    "sharepoint",
+    "jenkins",
+    "citrix",
+    "wifi",
+    "badge",
 ];
 const TASKS: &[&str] = &["Triage", "Containment", "Eradication", "Recovery", "Lessons learned"];
+const TASK_STATUSES: &[&str] = &["Waiting", "InProgress", "Completed"];
 
 pub struct Orgs {
     pub soc: i64,
@@ -81,7 +163,7 @@ pub struct Orgs {
     pub cert_users: Vec<String>,
 }
 
-/// A status, its stage and closing dates for a case created at `created`.
+/// A status, its stage and the stage dates for a case created at `created`.
 fn status(rng: &mut Rng, created: i64) -> (&'static str, &'static str, Option<i64>, Option<i64>) {
     match rng.below(10) {
         0 | 1 => ("New", "New", None, None),
@@ -116,335 +198,623 @@ fn tags(rng: &mut Rng) -> Vec<&'static str> {
     t
 }
 
-const BATCH: usize = 5_000;
+fn json_tags(t: &[&str]) -> String {
+    serde_json::to_string(t).unwrap_or_else(|_| "[]".into())
+}
+
+/// Cases per transaction: large enough that commits are rare, small enough to keep the
+/// pending rows (about 30 per case) in memory.
+const CASES_PER_TX: usize = 10_000;
 /// Two years of history, ending at a fixed instant so runs are comparable.
 const END: i64 = 1_790_000_000_000;
 const SPAN: i64 = 2 * 365 * 86_400_000;
 
-/// Writes `shape.cases` cases (with shares, tags, tasks, observables, audit) and
-/// `shape.alerts` alerts. Returns the ids of the cases created, in order.
-pub async fn generate(store: &Store, orgs: &Orgs, shape: Shape, seed_value: u64) -> Result<Vec<i64>, String> {
-    let e = |e: crate::storage::StorageError| e.to_string();
-    let mut rng = Rng::new(seed_value);
-    let mut case_ids = Vec::with_capacity(shape.cases);
-    let mut case_orgs = Vec::with_capacity(shape.cases);
-    let mut done = 0;
-    while done < shape.cases {
-        let n = BATCH.min(shape.cases - done);
-        let mut tx = store.write().await.map_err(e)?;
-        let owner_profile = seed::profile_id(&mut tx, "org-admin").await.map_err(e)?;
-        let analyst_profile = seed::profile_id(&mut tx, "analyst").await.map_err(e)?;
-        let first = seed::reserve_case_numbers(&mut tx, n as i64).await.map_err(e)?;
-        let mut rows = Vec::with_capacity(n);
-        let mut meta = Vec::with_capacity(n);
-        for k in 0..n {
-            let i = done + k;
-            let created = END - SPAN + (SPAN / shape.cases.max(1) as i64) * i as i64;
-            let in_soc = rng.below(10) < 8;
-            let (org, users) = if in_soc { (orgs.soc, &orgs.soc_users) } else { (orgs.cert, &orgs.cert_users) };
-            let (status, stage, in_progress, closed) = status(&mut rng, created);
-            let t = tags(&mut rng);
-            let assignee = users[rng.below(users.len() as u64) as usize].clone();
-            let severity = [1, 2, 2, 2, 3, 3, 4][rng.below(7) as usize] as i64;
-            rows.push(vec![
-                Value::from(first + k as i64),
-                Value::from(org),
-                Value::from(format!("{} #{}", rng.pick(CATEGORIES), first + k as i64)),
-                Value::from("Generated by waggle bench: details of the incident, timeline and scope."),
-                Value::from(severity),
-                Value::from(rng.below(4) as i64),
-                Value::from(2i64),
-                Value::from(created),
-                Value::from(closed),
-                Value::from(rng.below(20) == 0),
-                Value::from(status),
-                Value::from(stage),
-                Value::from(closed.map(|_| "NoImpact")),
-                Value::from(closed.map(|_| "Closed by the benchmark generator")),
-                Value::from(assignee.clone()),
-                Value::from(serde_json::to_string(&t).unwrap_or_else(|_| "[]".into())),
-                Value::from(created),
-                Value::from(in_progress),
-                Value::from(closed),
-                Value::from(assignee),
-                Value::from(created),
-            ]);
-            meta.push((org, t, created, in_soc, rng.below(10) == 0));
-        }
-        seed::insert_rows(
-            &mut tx,
-            "cases",
-            &[
-                "number",
-                "organisation_id",
-                "title",
-                "description",
-                "severity",
-                "tlp",
-                "pap",
-                "start_date",
-                "end_date",
-                "flag",
-                "status",
-                "stage",
-                "impact_status",
-                "summary",
-                "assignee",
-                "tags",
-                "new_date",
-                "in_progress_date",
-                "closed_date",
-                "created_by",
-                "created_at",
-            ],
-            rows,
-        )
-        .await
-        .map_err(e)?;
-        let ids = seed::case_ids_by_number(&mut tx, first, n as i64).await.map_err(e)?;
-        let mut shares = Vec::new();
-        let mut case_tags = Vec::new();
-        let mut tasks = Vec::new();
-        let mut observables = Vec::new();
-        let mut audits = Vec::new();
-        for (k, id) in ids.iter().enumerate() {
-            let (org, t, created, in_soc, shared) = &meta[k];
-            shares.push(args![*id, *org, owner_profile, true, "bench", *created]);
-            if *shared {
-                let other = if *in_soc { orgs.cert } else { orgs.soc };
-                shares.push(args![*id, other, analyst_profile, false, "bench", *created]);
-            }
-            for tag in t {
-                case_tags.push(args![*id, *tag]);
-            }
-            for p in 0..shape.tasks_per_case {
-                let title = TASKS[p % TASKS.len()];
-                tasks.push(args![
-                    *id,
-                    title,
-                    "default",
-                    "Task generated by waggle bench",
-                    ["Waiting", "InProgress", "Completed"][p % 3],
-                    false,
-                    *created,
-                    p as i64,
-                    "bench",
-                    *created
-                ]);
-            }
-            let mut seen = std::collections::HashSet::new();
-            for _ in 0..shape.observables_per_case {
-                let (ty, data) = observable(&mut rng);
-                let hash = sha256_hex(data.as_bytes());
-                if !seen.insert((ty, hash.clone())) {
-                    continue;
-                }
-                let ioc = rng.below(4) == 0;
-                observables
-                    .push(args![*id, ty, data, hash, 2i64, 2i64, ioc, false, false, *created, "[]", "bench", *created]);
-            }
-            audits.push(args![*created, "bench", *org, "bench-seed", "create", "Case", *id, "Case", *id, "{}", true]);
-            case_ids.push(*id);
-            case_orgs.push(*org);
-        }
-        seed::insert_rows(
-            &mut tx,
-            "share",
-            &["case_id", "organisation_id", "profile_id", "owner", "created_by", "created_at"],
-            shares,
-        )
-        .await
-        .map_err(e)?;
-        seed::insert_rows(&mut tx, "case_tag", &["case_id", "tag"], case_tags).await.map_err(e)?;
-        seed::insert_rows(
-            &mut tx,
-            "task",
-            &[
-                "case_id",
-                "title",
-                "group_name",
-                "description",
-                "status",
-                "flag",
-                "start_date",
-                "position",
-                "created_by",
-                "created_at",
-            ],
-            tasks,
-        )
-        .await
-        .map_err(e)?;
-        seed::insert_rows(
-            &mut tx,
-            "observable",
-            &[
-                "case_id",
-                "data_type",
-                "data",
-                "data_hash",
-                "tlp",
-                "pap",
-                "ioc",
-                "sighted",
-                "ignore_similarity",
-                "start_date",
-                "tags",
-                "created_by",
-                "created_at",
-            ],
-            observables,
-        )
-        .await
-        .map_err(e)?;
-        seed::insert_rows(
-            &mut tx,
-            "audit",
-            &[
-                "created_at",
-                "created_by",
-                "organisation_id",
-                "request_id",
-                "operation",
-                "object_type",
-                "object_id",
-                "root_type",
-                "root_id",
-                "details",
-                "main_action",
-            ],
-            audits,
-        )
-        .await
-        .map_err(e)?;
-        tx.commit().await.map_err(e)?;
-        done += n;
-    }
-    generate_alerts(store, orgs, shape, &mut rng, &case_ids, &case_orgs).await?;
-    let mut tx = store.write().await.map_err(e)?;
-    seed::analyze(&mut tx).await.map_err(e)?;
-    tx.commit().await.map_err(e)?;
-    Ok(case_ids)
+const CASE_COLUMNS: &[&str] = &[
+    "id",
+    "number",
+    "organisation_id",
+    "title",
+    "description",
+    "severity",
+    "tlp",
+    "pap",
+    "start_date",
+    "end_date",
+    "flag",
+    "status",
+    "stage",
+    "resolution_status",
+    "impact_status",
+    "summary",
+    "assignee",
+    "tags",
+    "new_date",
+    "in_progress_date",
+    "closed_date",
+    "created_by",
+    "created_at",
+];
+const SHARE_COLUMNS: &[&str] = &[
+    "id",
+    "case_id",
+    "organisation_id",
+    "profile_id",
+    "owner",
+    "task_rule",
+    "observable_rule",
+    "created_by",
+    "created_at",
+];
+const TASK_COLUMNS: &[&str] = &[
+    "id",
+    "case_id",
+    "title",
+    "group_name",
+    "description",
+    "status",
+    "flag",
+    "start_date",
+    "end_date",
+    "position",
+    "mandatory",
+    "created_by",
+    "created_at",
+];
+const OBSERVABLE_COLUMNS: &[&str] = &[
+    "id",
+    "case_id",
+    "alert_id",
+    "data_type",
+    "data",
+    "data_hash",
+    "tlp",
+    "pap",
+    "ioc",
+    "sighted",
+    "ignore_similarity",
+    "start_date",
+    "tags",
+    "created_by",
+    "created_at",
+];
+const ALERT_COLUMNS: &[&str] = &[
+    "id",
+    "organisation_id",
+    "type",
+    "source",
+    "source_ref",
+    "title",
+    "description",
+    "severity",
+    "tlp",
+    "pap",
+    "date",
+    "tags",
+    "status",
+    "stage",
+    "read",
+    "follow",
+    "case_id",
+    "imported_at",
+    "new_date",
+    "created_by",
+    "created_at",
+    "updated_by",
+    "updated_at",
+];
+const AUDIT_COLUMNS: &[&str] = &[
+    "created_at",
+    "created_by",
+    "organisation_id",
+    "request_id",
+    "operation",
+    "object_type",
+    "object_id",
+    "root_type",
+    "root_id",
+    "details",
+    "main_action",
+];
+
+/// Next ids of the tables whose ids the generator assigns.
+struct Ids {
+    case: i64,
+    share: i64,
+    task: i64,
+    observable: i64,
+    alert: i64,
 }
 
-async fn generate_alerts(
-    store: &Store,
-    orgs: &Orgs,
+/// The rows of one transaction, per table.
+#[derive(Default)]
+struct Rows {
+    cases: Vec<Vec<Value>>,
+    case_tags: Vec<Vec<Value>>,
+    shares: Vec<Vec<Value>>,
+    share_tasks: Vec<Vec<Value>>,
+    share_observables: Vec<Vec<Value>>,
+    tasks: Vec<Vec<Value>>,
+    observables: Vec<Vec<Value>>,
+    alerts: Vec<Vec<Value>>,
+    alert_tags: Vec<Vec<Value>>,
+    audits: Vec<Vec<Value>>,
+}
+
+/// One audit entry as `service::audit::record` writes it.
+struct Audit<'a> {
+    at: i64,
+    by: &'a str,
+    org: i64,
+    request: &'a str,
+    operation: &'a str,
+    object: (&'a str, i64),
+    root: (&'a str, i64),
+    details: serde_json::Value,
+}
+
+impl Rows {
+    fn audit(&mut self, a: Audit<'_>) {
+        self.audits.push(vec![
+            Value::from(a.at),
+            Value::from(a.by),
+            Value::from(a.org),
+            Value::from(a.request),
+            Value::from(a.operation),
+            Value::from(a.object.0),
+            Value::from(a.object.1),
+            Value::from(a.root.0),
+            Value::from(a.root.1),
+            Value::from(a.details.to_string()),
+            Value::from(true),
+        ]);
+    }
+
+    async fn write(self, tx: &mut crate::storage::Tx) -> Result<(), StorageError> {
+        // Parents before children (foreign keys are enforced).
+        seed::insert_rows(tx, "cases", CASE_COLUMNS, self.cases).await?;
+        seed::insert_rows(tx, "case_tag", &["case_id", "tag"], self.case_tags).await?;
+        seed::insert_rows(tx, "share", SHARE_COLUMNS, self.shares).await?;
+        seed::insert_rows(tx, "task", TASK_COLUMNS, self.tasks).await?;
+        seed::insert_rows(tx, "alert", ALERT_COLUMNS, self.alerts).await?;
+        seed::insert_rows(tx, "alert_tag", &["alert_id", "tag"], self.alert_tags).await?;
+        seed::insert_rows(tx, "observable", OBSERVABLE_COLUMNS, self.observables).await?;
+        seed::insert_rows(tx, "share_task", &["share_id", "task_id"], self.share_tasks).await?;
+        seed::insert_rows(tx, "share_observable", &["share_id", "observable_id"], self.share_observables).await?;
+        seed::insert_rows(tx, "audit", AUDIT_COLUMNS, self.audits).await?;
+        Ok(())
+    }
+}
+
+/// An observable row of a case or an alert.
+#[allow(clippy::too_many_arguments)]
+fn observable_row(
+    id: i64,
+    case: Option<i64>,
+    alert: Option<i64>,
+    ty: &str,
+    data: &str,
+    hash: &str,
+    ioc: bool,
+    by: &str,
+    at: i64,
+) -> Vec<Value> {
+    vec![
+        Value::from(id),
+        Value::from(case),
+        Value::from(alert),
+        Value::from(ty),
+        Value::from(data),
+        Value::from(hash),
+        Value::from(2i64),
+        Value::from(2i64),
+        Value::from(ioc),
+        Value::from(false),
+        Value::from(false),
+        Value::from(at),
+        Value::from("[]"),
+        Value::from(by),
+        Value::from(at),
+    ]
+}
+
+/// The generator's state across transactions.
+struct Generator<'a> {
+    rng: Rng,
+    orgs: &'a Orgs,
     shape: Shape,
-    rng: &mut Rng,
-    case_ids: &[i64],
-    case_orgs: &[i64],
-) -> Result<(), String> {
-    let e = |e: crate::storage::StorageError| e.to_string();
-    let mut done = 0;
-    while done < shape.alerts {
-        let n = BATCH.min(shape.alerts - done);
-        let mut tx = store.write().await.map_err(e)?;
-        let mut rows = Vec::with_capacity(n);
-        for k in 0..n {
-            let i = done + k;
-            let created = END - SPAN / 4 + (SPAN / 4 / shape.alerts.max(1) as i64) * i as i64;
-            let imported = !case_ids.is_empty() && rng.below(10) < 3;
-            let (org, case_id) = if imported {
-                let c = rng.below(case_ids.len() as u64) as usize;
-                (case_orgs[c], Some(case_ids[c]))
-            } else {
-                (if rng.below(10) < 8 { orgs.soc } else { orgs.cert }, None)
-            };
-            let t = tags(rng);
-            let (status, stage) = if imported {
-                ("Imported", "Imported")
-            } else {
-                ["New", "New", "InProgress"]
-                    .iter()
-                    .map(|s| (*s, *s))
-                    .nth(rng.below(3) as usize)
-                    .unwrap_or(("New", "New"))
-            };
-            rows.push(args![
-                org,
-                "siem",
-                ["splunk", "elastic", "sentinel"][rng.below(3) as usize],
-                format!("seed-{i}"),
-                format!("{} alert {i}", rng.pick(CATEGORIES)),
-                "Generated by waggle bench",
-                1 + rng.below(4) as i64,
-                2i64,
-                2i64,
-                created,
-                serde_json::to_string(&t).unwrap_or_else(|_| "[]".into()),
-                status,
-                stage,
-                imported,
-                case_id,
-                "bench",
-                created
-            ]);
+    ids: Ids,
+    owner_profile: i64,
+    analyst_profile: i64,
+    written: Written,
+}
+
+impl Generator<'_> {
+    /// A request id as the HTTP layer makes them (one per API call).
+    fn request_id(&mut self) -> String {
+        format!("{:016x}", self.rng.next_u64())
+    }
+
+    fn text(&mut self) -> (String, String) {
+        let (threat, action, target) =
+            (self.rng.pick(WORDS_THREAT), self.rng.pick(WORDS_ACTION), self.rng.pick(WORDS_TARGET));
+        let (other, target2) = (self.rng.pick(WORDS_THREAT), self.rng.pick(WORDS_TARGET));
+        let title = format!("{} {action} on {target}", capitalise(threat));
+        let description = format!(
+            "Detected {threat} {action} affecting the {target} and {target2} systems. \
+             Analysts suspect a link with earlier {other} reports; scope, timeline and impact under review."
+        );
+        (title, description)
+    }
+
+    /// One case and everything the API writes with it; `imported_alert` adds an alert that
+    /// was promoted into it.
+    fn case(&mut self, rows: &mut Rows, number: i64, index: usize, imported_alert: bool) {
+        let shape = self.shape;
+        let id = self.ids.case;
+        self.ids.case += 1;
+        let created = END - SPAN + (SPAN / shape.cases.max(1) as i64) * index as i64;
+        let in_soc = self.rng.below(10) < 8;
+        let (org, other_org, users) = if in_soc {
+            (self.orgs.soc, self.orgs.cert, &self.orgs.soc_users)
+        } else {
+            (self.orgs.cert, self.orgs.soc, &self.orgs.cert_users)
+        };
+        let by = users[self.rng.below(users.len() as u64) as usize].clone();
+        let assignee = users[self.rng.below(users.len() as u64) as usize].clone();
+        let (status, stage, in_progress, closed) = status(&mut self.rng, created);
+        let t = tags(&mut self.rng);
+        let severity = [1, 2, 2, 2, 3, 3, 4][self.rng.below(7) as usize] as i64;
+        let tlp = self.rng.below(4) as i64;
+        let flag = self.rng.below(20) == 0;
+        let (title, description) = self.text();
+        let request = self.request_id();
+        let is_closed = stage == "Closed";
+        rows.cases.push(vec![
+            Value::from(id),
+            Value::from(number),
+            Value::from(org),
+            Value::from(title.clone()),
+            Value::from(description),
+            Value::from(severity),
+            Value::from(tlp),
+            Value::from(2i64),
+            Value::from(created),
+            Value::from(closed),
+            Value::from(flag),
+            Value::from(status),
+            Value::from(stage),
+            Value::from(is_closed.then_some(status)),
+            Value::from(is_closed.then_some("NoImpact")),
+            Value::from(is_closed.then_some("Closed after investigation")),
+            Value::from(assignee.clone()),
+            Value::from(json_tags(&t)),
+            Value::from(created),
+            Value::from(in_progress),
+            Value::from(closed),
+            Value::from(by.clone()),
+            Value::from(created),
+        ]);
+        for tag in &t {
+            rows.case_tags.push(vec![Value::from(id), Value::from(*tag)]);
         }
-        seed::insert_rows(
-            &mut tx,
-            "alert",
-            &[
-                "organisation_id",
-                "type",
-                "source",
-                "source_ref",
-                "title",
-                "description",
-                "severity",
-                "tlp",
-                "pap",
-                "date",
-                "tags",
-                "status",
-                "stage",
-                "read",
-                "case_id",
-                "created_by",
-                "created_at",
-            ],
-            rows,
-        )
-        .await
-        .map_err(e)?;
-        // The writer is ours for the whole transaction: the newest n alerts are these.
-        let rows = tx.fetch_all("SELECT id FROM alert ORDER BY id DESC LIMIT $1", args![n as i64]).await.map_err(e)?;
+        let owner_share = self.ids.share;
+        self.ids.share += 1;
+        rows.shares.push(vec![
+            Value::from(owner_share),
+            Value::from(id),
+            Value::from(org),
+            Value::from(self.owner_profile),
+            Value::from(true),
+            Value::from(None::<String>),
+            Value::from(None::<String>),
+            Value::from(by.clone()),
+            Value::from(created),
+        ]);
+        rows.audit(Audit {
+            at: created,
+            by: &by,
+            org,
+            request: &request,
+            operation: "create",
+            object: ("Case", id),
+            root: ("Case", id),
+            details: json!({"number": number, "title": title, "severity": severity, "tlp": tlp, "pap": 2,
+                            "status": status, "tags": t, "assignee": assignee}),
+        });
+        let mut task_ids = Vec::with_capacity(shape.tasks_per_case);
+        for p in 0..shape.tasks_per_case {
+            let task_id = self.ids.task;
+            self.ids.task += 1;
+            task_ids.push(task_id);
+            let title = TASKS[p % TASKS.len()];
+            let status = TASK_STATUSES[self.rng.below(TASK_STATUSES.len() as u64) as usize];
+            let start = (status != "Waiting").then_some(created);
+            let end = (status == "Completed").then_some(created + 3_600_000);
+            rows.tasks.push(vec![
+                Value::from(task_id),
+                Value::from(id),
+                Value::from(title),
+                Value::from("default"),
+                Value::from(format!("{title} of the incident")),
+                Value::from(status),
+                Value::from(false),
+                Value::from(start),
+                Value::from(end),
+                Value::from(p as i64),
+                Value::from(false),
+                Value::from(by.clone()),
+                Value::from(created),
+            ]);
+            rows.audit(Audit {
+                at: created,
+                by: &by,
+                org,
+                request: &request,
+                operation: "create",
+                object: ("Task", task_id),
+                root: ("Case", id),
+                details: json!({"title": title, "group": "default", "status": status}),
+            });
+        }
+        // Observables arrive a few minutes later, in one request (as a SIEM or an analyst
+        // adds them), each with its audit entry.
+        let obs_at = created + 300_000;
+        let obs_request = self.request_id();
+        let mut seen = std::collections::HashSet::new();
+        let mut case_obs: Vec<(i64, &'static str, String, String)> = Vec::new();
+        for _ in 0..shape.observables_per_case {
+            let (ty, data) = observable(&mut self.rng);
+            let ioc = self.rng.below(4) == 0;
+            let hash = sha256_hex(data.as_bytes());
+            if !seen.insert((ty, hash.clone())) {
+                continue;
+            }
+            let obs_id = self.ids.observable;
+            self.ids.observable += 1;
+            rows.observables.push(observable_row(obs_id, Some(id), None, ty, &data, &hash, ioc, &by, obs_at));
+            rows.audit(Audit {
+                at: obs_at,
+                by: &by,
+                org,
+                request: &obs_request,
+                operation: "create",
+                object: ("Observable", obs_id),
+                root: ("Case", id),
+                details: json!({"dataType": ty, "data": data, "ioc": ioc}),
+            });
+            case_obs.push((obs_id, ty, data, hash));
+        }
+        self.written.cases += 1;
+        self.written.tasks += task_ids.len();
+        self.written.observables += case_obs.len();
+        self.written.audit_entries += 1 + task_ids.len() + case_obs.len();
+        self.written.shares += 1;
+        if self.rng.below(10) == 0 {
+            // Shared with the other organisation, rules `all`: it gets every task and
+            // observable (storage::shares::grant_existing_*).
+            let share_id = self.ids.share;
+            self.ids.share += 1;
+            let share_at = obs_at + 600_000;
+            rows.shares.push(vec![
+                Value::from(share_id),
+                Value::from(id),
+                Value::from(other_org),
+                Value::from(self.analyst_profile),
+                Value::from(false),
+                Value::from("all"),
+                Value::from("all"),
+                Value::from(by.clone()),
+                Value::from(share_at),
+            ]);
+            for t in &task_ids {
+                rows.share_tasks.push(vec![Value::from(share_id), Value::from(*t)]);
+            }
+            for (o, ..) in &case_obs {
+                rows.share_observables.push(vec![Value::from(share_id), Value::from(*o)]);
+            }
+            let other_name = if in_soc { "bench-cert" } else { "bench-soc" };
+            let share_request = self.request_id();
+            rows.audit(Audit {
+                at: share_at,
+                by: &by,
+                org,
+                request: &share_request,
+                operation: "create",
+                object: ("Share", share_id),
+                root: ("Case", id),
+                details: json!({"share": {"organisation": other_name, "profile": "analyst",
+                                          "taskRule": "all", "observableRule": "all"}}),
+            });
+            self.written.shares += 1;
+            self.written.audit_entries += 1;
+        }
+        if imported_alert {
+            // The alert this case was promoted from: its observables are the ones the
+            // promotion copied into the case.
+            let copied: Vec<_> = case_obs.iter().take(shape.observables_per_alert).cloned().collect();
+            let alert_at = created - 600_000;
+            self.alert(rows, alert_at, org, &by, Some((id, created)), &copied);
+        }
+    }
+
+    /// One alert with its observables; `imported` names the case it was promoted into.
+    fn alert(
+        &mut self,
+        rows: &mut Rows,
+        created: i64,
+        org: i64,
+        by: &str,
+        imported: Option<(i64, i64)>,
+        observables: &[(i64, &'static str, String, String)],
+    ) {
+        let id = self.ids.alert;
+        self.ids.alert += 1;
+        let t = tags(&mut self.rng);
+        let (title, description) = self.text();
+        let source = ["splunk", "elastic", "sentinel"][self.rng.below(3) as usize];
+        let source_ref = format!("seed-{id}");
+        let severity = 1 + self.rng.below(4) as i64;
+        let (status, read) = match imported {
+            Some(_) => ("Imported", true),
+            None => (["New", "New", "InProgress"][self.rng.below(3) as usize], false),
+        };
+        rows.alerts.push(vec![
+            Value::from(id),
+            Value::from(org),
+            Value::from("siem"),
+            Value::from(source),
+            Value::from(source_ref.clone()),
+            Value::from(title.clone()),
+            Value::from(description),
+            Value::from(severity),
+            Value::from(2i64),
+            Value::from(2i64),
+            Value::from(created),
+            Value::from(json_tags(&t)),
+            Value::from(status),
+            Value::from(status),
+            Value::from(read),
+            Value::from(true),
+            Value::from(imported.map(|i| i.0)),
+            Value::from(imported.map(|i| i.1)),
+            Value::from(created),
+            Value::from(by),
+            Value::from(created),
+            Value::from(imported.map(|_| by)),
+            Value::from(imported.map(|i| i.1)),
+        ]);
+        for tag in &t {
+            rows.alert_tags.push(vec![Value::from(id), Value::from(*tag)]);
+        }
+        for (_, ty, data, hash) in observables {
+            let obs_id = self.ids.observable;
+            self.ids.observable += 1;
+            rows.observables.push(observable_row(obs_id, None, Some(id), ty, data, hash, false, by, created));
+        }
+        let request = self.request_id();
+        rows.audit(Audit {
+            at: created,
+            by,
+            org,
+            request: &request,
+            operation: "create",
+            object: ("Alert", id),
+            root: ("Alert", id),
+            details: json!({"type": "siem", "source": source, "sourceRef": source_ref, "title": title,
+                            "observables": observables.len()}),
+        });
+        self.written.alerts += 1;
+        self.written.observables += observables.len();
+        self.written.audit_entries += 1;
+        if let Some((case_id, at)) = imported {
+            let request = self.request_id();
+            rows.audit(Audit {
+                at,
+                by,
+                org,
+                request: &request,
+                operation: "update",
+                object: ("Alert", id),
+                root: ("Alert", id),
+                details: json!({"caseId": crate::ids::render_id(case_id), "status": "Imported"}),
+            });
+            self.written.audit_entries += 1;
+        }
+    }
+
+    /// An alert of the queue (not imported), with observables from the same pools.
+    fn queued_alert(&mut self, rows: &mut Rows, index: usize, count: usize) {
+        let created = END - SPAN / 4 + (SPAN / 4 / count.max(1) as i64) * index as i64;
+        let in_soc = self.rng.below(10) < 8;
+        let (org, users) =
+            if in_soc { (self.orgs.soc, &self.orgs.soc_users) } else { (self.orgs.cert, &self.orgs.cert_users) };
+        let by = users[self.rng.below(users.len() as u64) as usize].clone();
+        let mut seen = std::collections::HashSet::new();
         let mut obs = Vec::new();
-        for r in rows {
-            let id: i64 = r.get("id").map_err(e)?;
-            let mut seen = std::collections::HashSet::new();
-            for _ in 0..shape.observables_per_alert {
-                let (ty, data) = observable(rng);
-                let hash = sha256_hex(data.as_bytes());
-                if seen.insert((ty, hash.clone())) {
-                    obs.push(args![id, ty, data, hash, 2i64, 2i64, false, false, false, END, "[]", "bench", END]);
-                }
+        for _ in 0..self.shape.observables_per_alert {
+            let (ty, data) = observable(&mut self.rng);
+            let hash = sha256_hex(data.as_bytes());
+            if seen.insert((ty, hash.clone())) {
+                obs.push((0, ty, data, hash));
             }
         }
-        seed::insert_rows(
-            &mut tx,
-            "observable",
-            &[
-                "alert_id",
-                "data_type",
-                "data",
-                "data_hash",
-                "tlp",
-                "pap",
-                "ioc",
-                "sighted",
-                "ignore_similarity",
-                "start_date",
-                "tags",
-                "created_by",
-                "created_at",
-            ],
-            obs,
-        )
-        .await
-        .map_err(e)?;
+        self.alert(rows, created, org, &by, None, &obs);
+    }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut c = word.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Writes `shape.cases` cases and `shape.alerts` alerts (30 % of them imported into
+/// cases) with everything the API writes alongside. Returns what was written.
+pub async fn generate(store: &Store, orgs: &Orgs, shape: Shape, seed_value: u64) -> Result<Written, String> {
+    let e = |e: StorageError| e.to_string();
+    let mut tx = store.write().await.map_err(e)?;
+    let owner_profile = seed::profile_id(&mut tx, "org-admin").await.map_err(e)?;
+    let analyst_profile = seed::profile_id(&mut tx, "analyst").await.map_err(e)?;
+    let ids = Ids {
+        case: seed::next_id(&mut tx, "cases").await.map_err(e)?,
+        share: seed::next_id(&mut tx, "share").await.map_err(e)?,
+        task: seed::next_id(&mut tx, "task").await.map_err(e)?,
+        observable: seed::next_id(&mut tx, "observable").await.map_err(e)?,
+        alert: seed::next_id(&mut tx, "alert").await.map_err(e)?,
+    };
+    let bulk = seed::begin_bulk_load(
+        &mut tx,
+        &["observable", "observable_fts", "cases_fts", "task_fts", "alert_fts"],
+        &["cases", "share", "task", "observable", "alert", "audit"],
+    )
+    .await
+    .map_err(e)?;
+    tx.commit().await.map_err(e)?;
+
+    let mut g = Generator {
+        rng: Rng::new(seed_value),
+        orgs,
+        shape,
+        ids,
+        owner_profile,
+        analyst_profile,
+        written: Written::default(),
+    };
+    let imported = if shape.cases == 0 { 0 } else { (shape.alerts * 3 / 10).min(shape.cases) };
+    let import_every = shape.cases.checked_div(imported).unwrap_or(usize::MAX);
+    let mut done = 0;
+    while done < shape.cases {
+        let n = CASES_PER_TX.min(shape.cases - done);
+        let mut tx = store.write().await.map_err(e)?;
+        let first = seed::reserve_case_numbers(&mut tx, n as i64).await.map_err(e)?;
+        let mut rows = Rows::default();
+        for k in 0..n {
+            let i = done + k;
+            let with_alert = i % import_every == import_every - 1 && g.written.alerts < imported;
+            g.case(&mut rows, first + k as i64, i, with_alert);
+        }
+        rows.write(&mut tx).await.map_err(e)?;
         tx.commit().await.map_err(e)?;
         done += n;
     }
-    Ok(())
+    let queued = shape.alerts - g.written.alerts;
+    let mut done = 0;
+    while done < queued {
+        let n = (CASES_PER_TX * 2).min(queued - done);
+        let mut tx = store.write().await.map_err(e)?;
+        let mut rows = Rows::default();
+        for k in 0..n {
+            g.queued_alert(&mut rows, done + k, queued);
+        }
+        rows.write(&mut tx).await.map_err(e)?;
+        tx.commit().await.map_err(e)?;
+        done += n;
+    }
+    let mut tx = store.write().await.map_err(e)?;
+    seed::end_bulk_load(&mut tx, bulk).await.map_err(e)?;
+    tx.commit().await.map_err(e)?;
+    seed::vacuum(store).await.map_err(e)?;
+    Ok(g.written)
 }

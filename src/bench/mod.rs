@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod limits;
 pub mod load;
 pub mod memory;
+pub mod queries;
 pub mod report;
 pub mod scenarios;
 pub mod stats;
@@ -35,6 +36,10 @@ pub struct BenchArgs {
     /// Seed of the dataset generator.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Number of cases of the dataset instead of the mode's (alerts scale with it: one per
+    /// ten cases), e.g. to profile at an intermediate size.
+    #[arg(long)]
+    pub cases: Option<usize>,
 }
 
 /// Sizes of one run.
@@ -48,6 +53,15 @@ pub struct Sizes {
 
 impl Sizes {
     fn for_args(args: &BenchArgs) -> Sizes {
+        let mut sizes = Sizes::for_mode(args);
+        if let Some(cases) = args.cases {
+            sizes.shape.cases = cases;
+            sizes.shape.alerts = (cases / 10).max(1);
+        }
+        sizes
+    }
+
+    fn for_mode(args: &BenchArgs) -> Sizes {
         if args.full {
             Sizes {
                 requests: 50_000,
@@ -88,6 +102,9 @@ pub struct Report {
     pub idle_rss_kib: Option<u64>,
     pub figures: Vec<Figure>,
     pub notes: Vec<String>,
+    /// What the dataset generator wrote, and how fast.
+    pub seeded: Option<dataset::Written>,
+    pub seed_seconds: Option<f64>,
 }
 
 pub async fn run(args: BenchArgs) -> Result<Report, String> {
@@ -143,12 +160,21 @@ async fn run_in(args: &BenchArgs, sizes: Sizes, tmp: &std::path::Path) -> Result
         soc_users: soc.1.iter().map(|u| u.0.clone()).collect(),
         cert_users: cert.1.iter().map(|u| u.0.clone()).collect(),
     };
-    dataset::generate(&store, &orgs, sizes.shape, args.seed).await?;
+    let written = dataset::generate(&store, &orgs, sizes.shape, args.seed).await?;
     let seed_secs = seed_start.elapsed().as_secs_f64();
     notes.push(format!(
-        "dataset: {} cases, {} observables per case, {} tasks per case, {} alerts, generated in {seed_secs:.1} s",
-        sizes.shape.cases, sizes.shape.observables_per_case, sizes.shape.tasks_per_case, sizes.shape.alerts
+        "dataset: {} cases, {} tasks, {} observables, {} alerts, {} shares, {} audit entries; generated in {seed_secs:.1} s \
+         ({:.0} cases/s, {:.0} rows/s, indexes included)",
+        written.cases,
+        written.tasks,
+        written.observables,
+        written.alerts,
+        written.shares,
+        written.audit_entries,
+        written.cases as f64 / seed_secs.max(1e-9),
+        written.rows() as f64 / seed_secs.max(1e-9),
     ));
+    let seeded = Some(written);
     let mut tx = store.read().await.map_err(|e| e.to_string())?;
     let visible_cases = format!("organisation_id = {}", soc.0);
     let case_ids =
@@ -194,6 +220,19 @@ async fn run_in(args: &BenchArgs, sizes: Sizes, tmp: &std::path::Path) -> Result
     );
     let similar_paths = alert_ids.iter().map(|id| format!("/api/v1/alert/~{id}/similar")).collect();
     figures.push(scenarios::gets("similar cases of an alert", &api, similar_paths, sizes.requests, c).await);
+    let corr_one = obs_ids.iter().map(|id| format!("/api/v1/observable/~{id}/similar")).collect();
+    figures.push(
+        scenarios::gets(
+            "observable correlation (seen in other cases) [1 client]",
+            &api,
+            corr_one,
+            (sizes.requests / 4).clamp(50, 1_000),
+            1,
+        )
+        .await
+        .target("< 10 ms"),
+    );
+    figures.extend(queries::run(&api, sizes.requests, c).await);
 
     let mixed =
         scenarios::mixed(&api, case_ids.clone(), alert_ids.clone(), obs_ids.clone(), sizes.requests * 2, c).await;
@@ -216,6 +255,8 @@ async fn run_in(args: &BenchArgs, sizes: Sizes, tmp: &std::path::Path) -> Result
         idle_rss_kib,
         figures,
         notes,
+        seeded,
+        seed_seconds: Some(seed_secs),
     })
 }
 

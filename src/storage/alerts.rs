@@ -195,6 +195,20 @@ pub async fn find(tx: &mut Tx, scope: &Scope, id_or_name: &str) -> Result<Option
     row.as_ref().map(from_row).transpose()
 }
 
+/// The alerts among `ids` visible to `scope`, in one statement (any order; missing ids are
+/// skipped), for hydrating a query page.
+pub async fn get_many(tx: &mut Tx, scope: &Scope, ids: &[i64]) -> Result<Vec<Alert>, StorageError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (2..ids.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("{SELECT} WHERE {} AND a.id IN ({list})", visibility::alert("a", 1));
+    let mut binds = args![scope.organisation_id()];
+    binds.extend(ids.iter().map(|id| Value::from(*id)));
+    let rows = tx.fetch_all(&sql, binds).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Visible alerts imported into a case (for unlink and merge listings).
 pub async fn list_by_case(tx: &mut Tx, scope: &Scope, case_id: i64) -> Result<Vec<Alert>, StorageError> {
     let rows = tx

@@ -200,6 +200,20 @@ pub async fn get(tx: &mut Tx, scope: &Scope, id: i64) -> Result<Option<Case>, St
     find(tx, scope, &crate::ids::render_id(id)).await
 }
 
+/// The cases among `ids` visible to `scope`, in one statement (any order; missing ids are
+/// skipped). The query DSL hydrates a page with it instead of one `get` per case.
+pub async fn get_many(tx: &mut Tx, scope: &Scope, ids: &[i64]) -> Result<Vec<Case>, StorageError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (2..ids.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("{} WHERE c.id IN ({list}) AND {}", select(), visibility::case("c", 1));
+    let mut binds = args![scope.organisation_id()];
+    binds.extend(ids.iter().map(|id| Value::from(*id)));
+    let rows = tx.fetch_all(&sql, binds).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Visible cases, newest first (the query DSL has the general list; this serves the plain
 /// `GET` listing and tests).
 pub async fn list(tx: &mut Tx, scope: &Scope, limit: i64) -> Result<Vec<Case>, StorageError> {
@@ -368,6 +382,39 @@ pub async fn share_of(tx: &mut Tx, scope: &Scope, case_id: i64) -> Result<Option
         permissions: serde_json::from_str(&perms)
             .map_err(|e| StorageError::Corrupt(format!("profile.permissions: {e}")))?,
     }))
+}
+
+/// `share_of` for many cases at once: case id → the share of `scope`'s organisation.
+pub async fn shares_of(
+    tx: &mut Tx,
+    scope: &Scope,
+    case_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, ShareGrant>, StorageError> {
+    if case_ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let list = (2..case_ids.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT s.case_id, s.id, s.owner, p.name, p.permissions FROM share s JOIN profile p ON p.id = s.profile_id \
+         WHERE s.organisation_id = $1 AND s.case_id IN ({list})"
+    );
+    let mut binds = args![scope.organisation_id()];
+    binds.extend(case_ids.iter().map(|id| Value::from(*id)));
+    let mut out = std::collections::HashMap::with_capacity(case_ids.len());
+    for row in tx.fetch_all(&sql, binds).await? {
+        let perms: String = row.get("permissions")?;
+        out.insert(
+            row.get::<i64>("case_id")?,
+            ShareGrant {
+                share_id: row.get("id")?,
+                owner: row.get("owner")?,
+                profile: row.get("name")?,
+                permissions: serde_json::from_str(&perms)
+                    .map_err(|e| StorageError::Corrupt(format!("profile.permissions: {e}")))?,
+            },
+        );
+    }
+    Ok(out)
 }
 
 /// True if `login` is a member of the organisation (assignees must be).

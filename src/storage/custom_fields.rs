@@ -3,7 +3,7 @@
 
 use serde_json::{Value as Json, json};
 
-use super::db::{Row, Tx};
+use super::db::{Row, Tx, Value};
 use super::error::StorageError;
 use super::meta::{META_COLUMNS, Meta};
 use crate::args;
@@ -224,39 +224,56 @@ pub async fn set_value(
     Ok(())
 }
 
+const VALUE_SELECT: &str = "SELECT v.id, v.owner_id, v.custom_field_id, f.name, f.display_name, f.description, \
+     f.type, v.position, v.string_value, v.integer_value, v.float_value, v.boolean_value, v.date_value \
+     FROM custom_field_value v JOIN custom_field f ON f.id = v.custom_field_id";
+
+fn value_from_row(r: &Row) -> Result<FieldValue, StorageError> {
+    let ty: String = r.get("type")?;
+    let value = match ty.as_str() {
+        "integer" => TypedValue::Integer(r.get("integer_value")?),
+        "float" => TypedValue::Float(r.get("float_value")?),
+        "boolean" => TypedValue::Boolean(r.get("boolean_value")?),
+        "date" => TypedValue::Date(r.get("date_value")?),
+        _ => TypedValue::String(r.get("string_value")?),
+    };
+    Ok(FieldValue {
+        id: r.get("id")?,
+        field_id: r.get("custom_field_id")?,
+        name: r.get("name")?,
+        display_name: r.get("display_name")?,
+        description: r.get("description")?,
+        field_type: ty,
+        order: r.get("position")?,
+        value,
+    })
+}
+
 /// The values of an owner, by `order`.
 pub async fn values_of(tx: &mut Tx, owner: Owner) -> Result<Vec<FieldValue>, StorageError> {
-    let rows = tx
-        .fetch_all(
-            "SELECT v.id, v.custom_field_id, f.name, f.display_name, f.description, f.type, v.position, \
-             v.string_value, v.integer_value, v.float_value, v.boolean_value, v.date_value \
-             FROM custom_field_value v JOIN custom_field f ON f.id = v.custom_field_id \
-             WHERE v.owner_kind = $1 AND v.owner_id = $2 ORDER BY v.position, f.name",
-            args![owner.kind(), owner.id()],
-        )
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let ty: String = r.get("type")?;
-            let value = match ty.as_str() {
-                "integer" => TypedValue::Integer(r.get("integer_value")?),
-                "float" => TypedValue::Float(r.get("float_value")?),
-                "boolean" => TypedValue::Boolean(r.get("boolean_value")?),
-                "date" => TypedValue::Date(r.get("date_value")?),
-                _ => TypedValue::String(r.get("string_value")?),
-            };
-            Ok(FieldValue {
-                id: r.get("id")?,
-                field_id: r.get("custom_field_id")?,
-                name: r.get("name")?,
-                display_name: r.get("display_name")?,
-                description: r.get("description")?,
-                field_type: ty,
-                order: r.get("position")?,
-                value,
-            })
-        })
-        .collect()
+    let sql = format!("{VALUE_SELECT} WHERE v.owner_kind = $1 AND v.owner_id = $2 ORDER BY v.position, f.name");
+    let rows = tx.fetch_all(&sql, args![owner.kind(), owner.id()]).await?;
+    rows.iter().map(value_from_row).collect()
+}
+
+/// `values_of` for many owners of one kind in one statement: owner id → its values, by
+/// `order` (owners without values are absent).
+pub async fn values_of_many(
+    tx: &mut Tx,
+    owners: &[Owner],
+) -> Result<std::collections::HashMap<i64, Vec<FieldValue>>, StorageError> {
+    let mut out: std::collections::HashMap<i64, Vec<FieldValue>> = std::collections::HashMap::new();
+    let Some(first) = owners.first() else { return Ok(out) };
+    let list = (2..owners.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "{VALUE_SELECT} WHERE v.owner_kind = $1 AND v.owner_id IN ({list}) ORDER BY v.owner_id, v.position, f.name"
+    );
+    let mut binds = args![first.kind()];
+    binds.extend(owners.iter().map(|o| Value::from(o.id())));
+    for r in tx.fetch_all(&sql, binds).await? {
+        out.entry(r.get::<i64>("owner_id")?).or_default().push(value_from_row(&r)?);
+    }
+    Ok(out)
 }
 
 /// One value by its id, with the owner it belongs to (for `DELETE /case/customField/{id}`).

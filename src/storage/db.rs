@@ -144,6 +144,15 @@ impl Store {
         Ok(())
     }
 
+    /// Runs a maintenance statement outside any transaction, on PostgreSQL only (`VACUUM`
+    /// cannot run inside one; SQLite needs nothing of the kind after a bulk load).
+    pub(super) async fn maintenance(&self, sql: &str) -> Result<(), StorageError> {
+        if let Pools::Postgres(pool) = &self.pools {
+            sqlx::raw_sql(sql).execute(pool).await?;
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         match &self.pools {
             Pools::Sqlite { writer, reader } => {

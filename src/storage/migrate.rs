@@ -55,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0006_query_indexes.sql"),
     },
     Migration {
+        version: 7,
+        name: "share_case_status",
+        sqlite: include_str!("../../migrations/sqlite/0007_share_case_status.sql"),
+        postgres: include_str!("../../migrations/postgres/0007_share_case_status.sql"),
+    },
+    Migration {
         version: 8,
         name: "custom_events",
         sqlite: include_str!("../../migrations/sqlite/0008_custom_events.sql"),

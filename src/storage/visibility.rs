@@ -252,3 +252,11 @@ pub fn organisation_id(org_id_expr: &str, org: usize) -> String {
 pub fn visible_case_ids(org: usize) -> String {
     format!("SELECT vs.case_id FROM share vs WHERE vs.organisation_id = ${org}")
 }
+
+/// [`visible_case_ids`] restricted to the cases whose status is bound at `$status` (a
+/// placeholder such as `$3`): `share.case_status` is the trigger-kept copy of
+/// `cases.status` (migration 0007), so this is one range of `share (organisation_id,
+/// case_status)`.
+pub fn visible_case_ids_of_status(org: usize, status: &str) -> String {
+    format!("SELECT vs.case_id FROM share vs WHERE vs.organisation_id = ${org} AND vs.case_status = {status}")
+}

@@ -103,6 +103,23 @@ pub async fn view(tx: &mut Tx, caller: &Caller, case: Case) -> Result<CaseView, 
     Ok(CaseView { case, custom_fields, user_permissions })
 }
 
+/// `view` for many cases in three statements whatever their number (a list page would
+/// otherwise cost two round trips per case), in the order given.
+pub async fn views(tx: &mut Tx, caller: &Caller, cases: Vec<Case>) -> Result<Vec<CaseView>, ApiError> {
+    let owners: Vec<Owner> = cases.iter().map(|c| Owner::Case(c.id)).collect();
+    let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
+    let mut values = custom_fields::values_of_many(tx, &owners).await?;
+    let grants = cases::shares_of(tx, &caller.scope(), &ids).await?;
+    Ok(cases
+        .into_iter()
+        .map(|case| {
+            let user_permissions = effective_permissions(caller, grants.get(&case.id));
+            let custom_fields = values.remove(&case.id).unwrap_or_default();
+            CaseView { case, custom_fields, user_permissions }
+        })
+        .collect())
+}
+
 /// `GET /case/{idOrNumber}`.
 pub async fn get(app: &App, caller: &Caller, id_or_number: &str) -> Result<CaseView, ApiError> {
     let mut tx = app.store.read().await?;

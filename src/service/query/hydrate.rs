@@ -7,7 +7,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::ids::render_id;
 use crate::query::Entity;
-use crate::service::alerts::{AlertView, fields as alert_fields};
+use crate::service::alerts::AlertView;
 use crate::service::case_templates::CaseTemplateView;
 use crate::service::cases::{self as case_service, CaseView};
 use crate::service::logs::LogView;
@@ -93,16 +93,27 @@ pub async fn hydrate(tx: &mut Tx, caller: &Caller, entity: Entity, ids: &[i64]) 
     let mut out = Vec::with_capacity(ids.len());
     match entity {
         Entity::Case => {
+            // One statement for the page, then the batched view (custom fields, grants).
+            let mut found = cases::get_many(tx, &scope, ids).await?;
+            let mut ordered = Vec::with_capacity(found.len());
             for id in ids {
-                if let Some(v) = case_view(tx, caller, *id).await? {
-                    out.push(EntityView::Case(Box::new(v)));
+                if let Some(pos) = found.iter().position(|c| c.id == *id) {
+                    ordered.push(found.swap_remove(pos));
                 }
+            }
+            for v in case_service::views(tx, caller, ordered).await? {
+                out.push(EntityView::Case(Box::new(v)));
             }
         }
         Entity::Alert => {
+            // Two statements for the page: the alerts, then all their custom fields.
+            let mut found = alerts::get_many(tx, &scope, ids).await?;
+            let owners: Vec<Owner> = found.iter().map(|a| Owner::Alert(a.id)).collect();
+            let mut values = custom_fields::values_of_many(tx, &owners).await?;
             for id in ids {
-                if let Some(alert) = alerts::find(tx, &scope, &render_id(*id)).await? {
-                    let custom_fields = alert_fields::values(tx, alert.id).await?;
+                if let Some(pos) = found.iter().position(|a| a.id == *id) {
+                    let alert = found.swap_remove(pos);
+                    let custom_fields = values.remove(&alert.id).unwrap_or_default();
                     out.push(EntityView::Alert(Box::new(AlertView { alert, custom_fields })));
                 }
             }

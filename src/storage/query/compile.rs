@@ -17,7 +17,8 @@ use super::builder::{Builder, CustomFieldDef, Limits, QueryContext};
 use super::catalogue::{self, EntityDef, FieldType, Resolved, custom_value_column};
 use super::{dialect, filter};
 use crate::query::ast::{
-    Aggregation, AggregationKind, Filter, IdOrName, Initial, Order, Page, SortKey, Step, TagHint, Traversal,
+    Aggregation, AggregationKind, FieldPath, Filter, IdOrName, Initial, Order, Page, Scalar, SortKey, Step, TagHint,
+    Traversal,
 };
 use crate::query::{Entity, QueryError};
 use crate::storage::{Backend, Value, visibility as vis};
@@ -70,6 +71,9 @@ pub struct Level {
     order: Vec<OrderKey>,
     /// `(offset, count)` of a `page` step.
     slice: Option<(u64, u64)>,
+    /// For a case set whose only filter is `status = <text>`: the placeholder bound to that
+    /// status, so that a count reads `share (organisation_id, case_status)` (see `count`).
+    status_eq: Option<String>,
 }
 
 impl Level {
@@ -78,7 +82,7 @@ impl Level {
         let def = catalogue::require(entity)?;
         let alias = b.alias();
         let visible = visibility(b, entity, &alias);
-        Ok(Level { def, alias, conds: vec![visible], order: Vec::new(), slice: None })
+        Ok(Level { def, alias, conds: vec![visible], order: Vec::new(), slice: None, status_eq: None })
     }
 
     fn with(mut self, cond: String) -> Level {
@@ -144,6 +148,17 @@ impl Level {
             let limit = cap.map(|c| format!(" LIMIT {c}")).unwrap_or_default();
             return format!("SELECT COUNT(*) FROM ({ids}{limit}) counted");
         }
+        // The visible cases of one status (the UI's counters, thehive4py's
+        // `count(Eq("status", ...))`): one range of the share index keyed by status.
+        if let Some(status) = &self.status_eq
+            && self.def.entity == Entity::Case
+            && self.conds.len() == 2
+            && self.slice.is_none()
+        {
+            let ids = vis::visible_case_ids_of_status(b.org(), status);
+            let limit = cap.map(|c| format!(" LIMIT {c}")).unwrap_or_default();
+            return format!("SELECT COUNT(*) FROM ({ids}{limit}) counted");
+        }
         match (self.slice, cap) {
             (None, None) => format!(
                 "SELECT COUNT(*) FROM {t} {a} WHERE {}",
@@ -153,6 +168,15 @@ impl Level {
             ),
             _ => format!("SELECT COUNT(*) FROM ({}) counted", self.select_ids(b, false, cap)),
         }
+    }
+}
+
+/// `status = "<text>"`, alone (possibly as the only member of an `_and`), on a plain field.
+fn status_equality(f: &Filter) -> Option<&str> {
+    match f {
+        Filter::Eq { field: FieldPath::Plain(name), value: Scalar::Str(s) } if name == "status" => Some(s),
+        Filter::And(v) if v.len() == 1 => status_equality(&v[0]),
+        _ => None,
     }
 }
 
@@ -241,8 +265,21 @@ pub fn compile(
         };
         current = match step {
             Step::Filter(f) => {
-                let level = if level.slice.is_some() { level.seal(&mut b)? } else { level };
-                let cond = filter::compile(&mut b, level.def, &level.alias, f)?;
+                let mut level = if level.slice.is_some() { level.seal(&mut b)? } else { level };
+                let cond = match (level.def.entity, level.conds.len(), status_equality(f)) {
+                    // The same condition filter::compile writes for it (`status` is a
+                    // non-null text column), with its placeholder kept for `count`.
+                    (Entity::Case, 1, Some(status)) => {
+                        let p = b.bind(status);
+                        let cond = format!("{}.status = {p}", level.alias);
+                        level.status_eq = Some(p);
+                        cond
+                    }
+                    _ => {
+                        level.status_eq = None;
+                        filter::compile(&mut b, level.def, &level.alias, f)?
+                    }
+                };
                 Current::Set(level.with(cond))
             }
             Step::Sort(keys) => {

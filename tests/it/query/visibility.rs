@@ -2,13 +2,14 @@
 
 use serde_json::{Value, json};
 
-use super::fixture::{ALICE, As, BOB, ids, ok, seed};
+use super::fixture::{ALICE, As, BOB, exec, ids, ok, seed};
 use crate::harness::TestApp;
 
 crate::backend_tests!(
     each_organisation_sees_its_own,
     no_operator_widens_visibility,
-    admin_organisation_sees_no_case_data
+    admin_organisation_sees_no_case_data,
+    counts_by_status_follow_shares_and_status_changes
 );
 
 async fn each_organisation_sees_its_own(app: TestApp) {
@@ -84,4 +85,39 @@ async fn admin_organisation_sees_no_case_data(app: TestApp) {
     assert_eq!(ok(&app, As::Admin, json!([{"_name": "countCase"}])).await, json!(0));
     assert_eq!(ok(&app, As::Admin, json!([{"_name": "listAlert"}, {"_name": "count"}])).await, json!(0));
     assert_eq!(ok(&app, As::Admin, json!([{"_name": "listObservable"}])).await, json!([]));
+}
+
+/// A count of cases by status is read from the shares (migration 0007): it must see the
+/// shared case, not the other organisation's, and follow a status change at once.
+async fn counts_by_status_follow_shares_and_status_changes(app: TestApp) {
+    seed(&app).await;
+    let (a, b) = (As::User(ALICE), As::User(BOB));
+    let count = |status: &str| json!([{"_name": "listCase"}, {"_name": "filter", "_field": "status", "_value": status}, {"_name": "count"}]);
+    let and_count = |status: &str| json!([{"_name": "listCase"}, {"_name": "filter", "_and": [{"_eq": {"_field": "status", "_value": status}}]}, {"_name": "count"}]);
+    let limited = |status: &str| json!([{"_name": "listCase"}, {"_name": "filter", "_eq": {"status": status}}, {"_name": "limitedCount"}]);
+    // alice: 101 and the shared 105; bob: 104 and 105.
+    assert_eq!(ok(&app, a, count("New")).await, json!(2));
+    assert_eq!(ok(&app, a, and_count("New")).await, json!(2));
+    assert_eq!(ok(&app, a, limited("New")).await, json!(2));
+    assert_eq!(ok(&app, b, count("New")).await, json!(2));
+    assert_eq!(ok(&app, a, count("InProgress")).await, json!(1));
+    assert_eq!(ok(&app, b, count("InProgress")).await, json!(0));
+    exec(&app, "UPDATE cases SET status = 'InProgress', stage = 'InProgress' WHERE id = 105").await;
+    assert_eq!(ok(&app, a, count("New")).await, json!(1));
+    assert_eq!(ok(&app, a, count("InProgress")).await, json!(2));
+    assert_eq!(ok(&app, b, count("New")).await, json!(1));
+    assert_eq!(ok(&app, b, count("InProgress")).await, json!(1));
+    // Another filter besides the status takes the general path, with the same answer.
+    let both = json!([{"_name": "listCase"}, {"_name": "filter", "_field": "status", "_value": "InProgress"},
+                      {"_name": "filter", "_field": "severity", "_value": 2}, {"_name": "count"}]);
+    assert_eq!(ok(&app, a, both).await, json!(1));
+    // A share made later takes the case's current status.
+    exec(&app, "DELETE FROM share WHERE case_id = 104 AND owner = FALSE").await;
+    exec(
+        &app,
+        "INSERT INTO share (case_id, organisation_id, profile_id, owner, created_by, created_at) \
+         SELECT 104, organisation_id, profile_id, FALSE, 'x', 1 FROM share WHERE case_id = 105 AND owner = FALSE",
+    )
+    .await;
+    assert_eq!(ok(&app, a, count("New")).await, json!(2));
 }
