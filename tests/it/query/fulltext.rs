@@ -127,7 +127,8 @@ async fn rows_changed_before_their_batch_commits(app: TestApp) {
         let id = alert["_id"].as_str().unwrap();
         assert_eq!(search(&app, As::User(ALICE), &format!("q=batchhost{i}")).await.len(), 1);
         if i % 2 == 0 {
-            let (status, body) = send(request(&app, As::User(ALICE), Method::DELETE, &format!("/api/v1/alert/{id}"))).await;
+            let (status, body) =
+                send(request(&app, As::User(ALICE), Method::DELETE, &format!("/api/v1/alert/{id}"))).await;
             assert_eq!(status, 204, "{body}");
             assert_eq!(search(&app, As::User(ALICE), &format!("q=batchword{i}")).await, Vec::<(String, String)>::new());
         }
