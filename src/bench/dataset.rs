@@ -22,6 +22,7 @@
 
 use serde_json::json;
 
+use crate::args;
 use crate::auth::secrets::sha256_hex;
 use crate::storage::{StorageError, Store, Value, seed};
 
@@ -354,18 +355,18 @@ struct Audit<'a> {
 
 impl Rows {
     fn audit(&mut self, a: Audit<'_>) {
-        self.audits.push(vec![
-            Value::from(a.at),
-            Value::from(a.by),
-            Value::from(a.org),
-            Value::from(a.request),
-            Value::from(a.operation),
-            Value::from(a.object.0),
-            Value::from(a.object.1),
-            Value::from(a.root.0),
-            Value::from(a.root.1),
-            Value::from(a.details.to_string()),
-            Value::from(true),
+        self.audits.push(args![
+            a.at,
+            a.by,
+            a.org,
+            a.request,
+            a.operation,
+            a.object.0,
+            a.object.1,
+            a.root.0,
+            a.root.1,
+            a.details.to_string(),
+            true,
         ]);
     }
 
@@ -398,23 +399,7 @@ fn observable_row(
     by: &str,
     at: i64,
 ) -> Vec<Value> {
-    vec![
-        Value::from(id),
-        Value::from(case),
-        Value::from(alert),
-        Value::from(ty),
-        Value::from(data),
-        Value::from(hash),
-        Value::from(2i64),
-        Value::from(2i64),
-        Value::from(ioc),
-        Value::from(false),
-        Value::from(false),
-        Value::from(at),
-        Value::from("[]"),
-        Value::from(by),
-        Value::from(at),
-    ]
+    args![id, case, alert, ty, data, hash, 2i64, 2i64, ioc, false, false, at, "[]", by, at,]
 }
 
 /// The generator's state across transactions.
@@ -469,46 +454,46 @@ impl Generator<'_> {
         let (title, description) = self.text();
         let request = self.request_id();
         let is_closed = stage == "Closed";
-        rows.cases.push(vec![
-            Value::from(id),
-            Value::from(number),
-            Value::from(org),
-            Value::from(title.clone()),
-            Value::from(description),
-            Value::from(severity),
-            Value::from(tlp),
-            Value::from(2i64),
-            Value::from(created),
-            Value::from(closed),
-            Value::from(flag),
-            Value::from(status),
-            Value::from(stage),
-            Value::from(is_closed.then_some(status)),
-            Value::from(is_closed.then_some("NoImpact")),
-            Value::from(is_closed.then_some("Closed after investigation")),
-            Value::from(assignee.clone()),
-            Value::from(json_tags(&t)),
-            Value::from(created),
-            Value::from(in_progress),
-            Value::from(closed),
-            Value::from(by.clone()),
-            Value::from(created),
+        rows.cases.push(args![
+            id,
+            number,
+            org,
+            title.clone(),
+            description,
+            severity,
+            tlp,
+            2i64,
+            created,
+            closed,
+            flag,
+            status,
+            stage,
+            is_closed.then_some(status),
+            is_closed.then_some("NoImpact"),
+            is_closed.then_some("Closed after investigation"),
+            assignee.clone(),
+            json_tags(&t),
+            created,
+            in_progress,
+            closed,
+            by.clone(),
+            created,
         ]);
         for tag in &t {
-            rows.case_tags.push(vec![Value::from(id), Value::from(*tag)]);
+            rows.case_tags.push(args![id, *tag]);
         }
         let owner_share = self.ids.share;
         self.ids.share += 1;
-        rows.shares.push(vec![
-            Value::from(owner_share),
-            Value::from(id),
-            Value::from(org),
-            Value::from(self.owner_profile),
-            Value::from(true),
-            Value::from(None::<String>),
-            Value::from(None::<String>),
-            Value::from(by.clone()),
-            Value::from(created),
+        rows.shares.push(args![
+            owner_share,
+            id,
+            org,
+            self.owner_profile,
+            true,
+            None::<String>,
+            None::<String>,
+            by.clone(),
+            created,
         ]);
         rows.audit(Audit {
             at: created,
@@ -530,20 +515,20 @@ impl Generator<'_> {
             let status = TASK_STATUSES[self.rng.below(TASK_STATUSES.len() as u64) as usize];
             let start = (status != "Waiting").then_some(created);
             let end = (status == "Completed").then_some(created + 3_600_000);
-            rows.tasks.push(vec![
-                Value::from(task_id),
-                Value::from(id),
-                Value::from(title),
-                Value::from("default"),
-                Value::from(format!("{title} of the incident")),
-                Value::from(status),
-                Value::from(false),
-                Value::from(start),
-                Value::from(end),
-                Value::from(p as i64),
-                Value::from(false),
-                Value::from(by.clone()),
-                Value::from(created),
+            rows.tasks.push(args![
+                task_id,
+                id,
+                title,
+                "default",
+                format!("{title} of the incident"),
+                status,
+                false,
+                start,
+                end,
+                p as i64,
+                false,
+                by.clone(),
+                created,
             ]);
             rows.audit(Audit {
                 at: created,
@@ -595,22 +580,22 @@ impl Generator<'_> {
             let share_id = self.ids.share;
             self.ids.share += 1;
             let share_at = obs_at + 600_000;
-            rows.shares.push(vec![
-                Value::from(share_id),
-                Value::from(id),
-                Value::from(other_org),
-                Value::from(self.analyst_profile),
-                Value::from(false),
-                Value::from("all"),
-                Value::from("all"),
-                Value::from(by.clone()),
-                Value::from(share_at),
+            rows.shares.push(args![
+                share_id,
+                id,
+                other_org,
+                self.analyst_profile,
+                false,
+                "all",
+                "all",
+                by.clone(),
+                share_at,
             ]);
             for t in &task_ids {
-                rows.share_tasks.push(vec![Value::from(share_id), Value::from(*t)]);
+                rows.share_tasks.push(args![share_id, *t]);
             }
             for (o, ..) in &case_obs {
-                rows.share_observables.push(vec![Value::from(share_id), Value::from(*o)]);
+                rows.share_observables.push(args![share_id, *o]);
             }
             let other_name = if in_soc { "bench-cert" } else { "bench-soc" };
             let share_request = self.request_id();
@@ -658,33 +643,33 @@ impl Generator<'_> {
             Some(_) => ("Imported", true),
             None => (["New", "New", "InProgress"][self.rng.below(3) as usize], false),
         };
-        rows.alerts.push(vec![
-            Value::from(id),
-            Value::from(org),
-            Value::from("siem"),
-            Value::from(source),
-            Value::from(source_ref.clone()),
-            Value::from(title.clone()),
-            Value::from(description),
-            Value::from(severity),
-            Value::from(2i64),
-            Value::from(2i64),
-            Value::from(created),
-            Value::from(json_tags(&t)),
-            Value::from(status),
-            Value::from(status),
-            Value::from(read),
-            Value::from(true),
-            Value::from(imported.map(|i| i.0)),
-            Value::from(imported.map(|i| i.1)),
-            Value::from(created),
-            Value::from(by),
-            Value::from(created),
-            Value::from(imported.map(|_| by)),
-            Value::from(imported.map(|i| i.1)),
+        rows.alerts.push(args![
+            id,
+            org,
+            "siem",
+            source,
+            source_ref.clone(),
+            title.clone(),
+            description,
+            severity,
+            2i64,
+            2i64,
+            created,
+            json_tags(&t),
+            status,
+            status,
+            read,
+            true,
+            imported.map(|i| i.0),
+            imported.map(|i| i.1),
+            created,
+            by,
+            created,
+            imported.map(|_| by),
+            imported.map(|i| i.1),
         ]);
         for tag in &t {
-            rows.alert_tags.push(vec![Value::from(id), Value::from(*tag)]);
+            rows.alert_tags.push(args![id, *tag]);
         }
         for (_, ty, data, hash) in observables {
             let obs_id = self.ids.observable;

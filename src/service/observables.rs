@@ -292,8 +292,9 @@ pub async fn create(
     let now = crate::clock::now_ms();
     let mut tx = app.store.write().await?;
     let parent = resolve(&mut tx, caller, parent).await?;
-    let types = type_table(&mut tx).await?;
-    let prepared = prepare(&mut tx, caller, std::slice::from_ref(&spec), files, &types, now).await?;
+    let specs = std::slice::from_ref(&spec);
+    let types = type_table_for(&mut tx, specs).await?;
+    let prepared = prepare(&mut tx, caller, specs, files, &types, now).await?;
     let rows: Vec<NewObservable> = prepared.iter().map(|p| p.row.clone()).collect();
     let ids = observables::insert_many(&mut tx, parent, &rows, &caller.login, now).await?;
     let mut created_ids = Vec::new();
