@@ -21,6 +21,7 @@ use sqlx::{Connection, Decode, PgPool, Postgres, Row as _, Sqlite, SqlitePool, T
 
 use super::error::StorageError;
 use super::group_commit::{GroupTx, SqliteWriter};
+use super::placeholders::positional;
 
 /// Which database engine a `Store` talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,8 +262,14 @@ impl Tx {
     /// Executes a statement and returns the number of rows it touched.
     pub async fn execute(&mut self, sql: &str, args: Vec<Value>) -> Result<u64, StorageError> {
         let n = match &mut self.inner {
-            TxInner::Sqlite(t) => bind_all!(sqlx::query(sql), args).execute(&mut **t).await?.rows_affected(),
-            TxInner::SqliteGroup(g) => bind_all!(sqlx::query(sql), args).execute(g.conn()?).await?.rows_affected(),
+            TxInner::Sqlite(t) => {
+                let sql = positional(sql);
+                bind_all!(sqlx::query(&sql), args).execute(&mut **t).await?.rows_affected()
+            }
+            TxInner::SqliteGroup(g) => {
+                let sql = positional(sql);
+                bind_all!(sqlx::query(&sql), args).execute(g.conn()?).await?.rows_affected()
+            }
             TxInner::Postgres(t) => bind_all!(sqlx::query(sql), args).execute(&mut **t).await?.rows_affected(),
         };
         Ok(n)
@@ -271,10 +278,12 @@ impl Tx {
     pub async fn fetch_all(&mut self, sql: &str, args: Vec<Value>) -> Result<Vec<Row>, StorageError> {
         let rows = match &mut self.inner {
             TxInner::Sqlite(t) => {
-                bind_all!(sqlx::query(sql), args).fetch_all(&mut **t).await?.into_iter().map(Row::Sqlite).collect()
+                let sql = positional(sql);
+                bind_all!(sqlx::query(&sql), args).fetch_all(&mut **t).await?.into_iter().map(Row::Sqlite).collect()
             }
             TxInner::SqliteGroup(g) => {
-                bind_all!(sqlx::query(sql), args).fetch_all(g.conn()?).await?.into_iter().map(Row::Sqlite).collect()
+                let sql = positional(sql);
+                bind_all!(sqlx::query(&sql), args).fetch_all(g.conn()?).await?.into_iter().map(Row::Sqlite).collect()
             }
             TxInner::Postgres(t) => {
                 bind_all!(sqlx::query(sql), args).fetch_all(&mut **t).await?.into_iter().map(Row::Postgres).collect()
@@ -285,9 +294,13 @@ impl Tx {
 
     pub async fn fetch_optional(&mut self, sql: &str, args: Vec<Value>) -> Result<Option<Row>, StorageError> {
         let row = match &mut self.inner {
-            TxInner::Sqlite(t) => bind_all!(sqlx::query(sql), args).fetch_optional(&mut **t).await?.map(Row::Sqlite),
+            TxInner::Sqlite(t) => {
+                let sql = positional(sql);
+                bind_all!(sqlx::query(&sql), args).fetch_optional(&mut **t).await?.map(Row::Sqlite)
+            }
             TxInner::SqliteGroup(g) => {
-                bind_all!(sqlx::query(sql), args).fetch_optional(g.conn()?).await?.map(Row::Sqlite)
+                let sql = positional(sql);
+                bind_all!(sqlx::query(&sql), args).fetch_optional(g.conn()?).await?.map(Row::Sqlite)
             }
             TxInner::Postgres(t) => {
                 bind_all!(sqlx::query(sql), args).fetch_optional(&mut **t).await?.map(Row::Postgres)

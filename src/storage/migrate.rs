@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0011_deferred_fulltext.sql"),
         postgres: include_str!("../../migrations/postgres/0011_deferred_fulltext.sql"),
     },
+    Migration {
+        version: 14,
+        name: "partial_observable_keys",
+        sqlite: include_str!("../../migrations/sqlite/0014_partial_observable_keys.sql"),
+        postgres: include_str!("../../migrations/postgres/0014_partial_observable_keys.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS waggle_migration (\

@@ -12,6 +12,7 @@ pub mod fulltext_backlog;
 mod group_commit;
 mod migrate;
 mod open;
+mod placeholders;
 
 pub mod alert_comments;
 pub mod alerts;
