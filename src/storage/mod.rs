@@ -31,6 +31,7 @@ pub mod observables;
 pub mod organisation_links;
 pub mod organisations;
 pub mod pages;
+pub mod platform_settings;
 pub mod patterns;
 pub mod profiles;
 pub mod query;
