@@ -130,6 +130,7 @@ def case_set(d, flt):
         (Like("title", "*malware"), {"D"}),
         (Like("title", "gamma PHISHING"), {"C"}),
         (Like("title", "phishing"), set()),
+        (Like("title", "*"), {"A", "B", "C", "D", "E"}),
         (StartsWith("title", "alpha"), {"A"}),
         (StartsWith("title", "phishing"), set()),
         (EndsWith("title", "PHISHING"), {"C"}),
@@ -208,6 +209,12 @@ def test_case_sort(data):
 )
 def test_case_pages(data, start, end, expected):
     assert cases(data, None, sortby=Asc("title"), paginate=Paginate(start, end)) == expected
+
+
+def test_page_extra_data(data):
+    page = data.api.case.find(sortby=Asc("title"), paginate=Paginate(0, 3, extra_data=["observableStats"]))
+    assert data.case_keys(page) == ["A", "B", "D"]
+    assert [c["extraData"]["observableStats"]["total"] for c in page] == [2, 0, 0]
 
 
 def test_filter_sort_and_page_together(data):
