@@ -18,12 +18,15 @@ pub struct Setting {
 
 pub async fn get(tx: &mut Tx, name: &str) -> Result<Option<Setting>, StorageError> {
     let row = tx
-        .fetch_optional(&format!("SELECT id, name, value, {META_COLUMNS} FROM platform_setting WHERE name = $1"), args![
-            name
-        ])
+        .fetch_optional(
+            &format!("SELECT id, name, value, {META_COLUMNS} FROM platform_setting WHERE name = $1"),
+            args![name],
+        )
         .await?;
-    row.map(|r| Ok(Setting { id: r.get("id")?, name: r.get("name")?, value: r.get("value")?, meta: Meta::from_row(&r)? }))
-        .transpose()
+    row.map(|r| {
+        Ok(Setting { id: r.get("id")?, name: r.get("name")?, value: r.get("value")?, meta: Meta::from_row(&r)? })
+    })
+    .transpose()
 }
 
 /// Creates or replaces a setting; returns its row id.

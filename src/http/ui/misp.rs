@@ -95,9 +95,8 @@ async fn set_interval(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Re
         None => Value::Null,
         Some(t) => t.parse::<i64>().map(|n| json!(n)).unwrap_or_else(|_| json!(t)),
     };
-    let result = interval::set(&app, &ui.caller, &json!({ "syncInterval": value }))
-        .await
-        .map(|_| done("/admin/misp", "saved"));
+    let result =
+        interval::set(&app, &ui.caller, &json!({ "syncInterval": value })).await.map(|_| done("/admin/misp", "saved"));
     or_show_again(result, |msg| async move { render_list(&app, &ui, &[], Some(&msg)).await }).await
 }
 

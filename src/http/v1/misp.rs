@@ -30,9 +30,9 @@ use crate::error::ApiError;
 use crate::http::extract::Body;
 use crate::http::multipart::Input;
 use crate::ids::render_id;
+use crate::service::misp::interval::{self, Interval};
 use crate::service::misp::servers::{self, ServerView};
 use crate::service::misp::settings::format_duration;
-use crate::service::misp::interval::{self, Interval};
 use crate::service::misp::{case_import, export, status, sync};
 use crate::storage::misp::Export;
 

@@ -40,7 +40,9 @@ impl Interval {
 
     /// Who last set it and when (ms), if an administrator did.
     pub fn set_by(&self) -> Option<(&str, i64)> {
-        self.set.as_ref().map(|m| (m.updated_by.as_deref().unwrap_or(&m.created_by), m.updated_at.unwrap_or(m.created_at)))
+        self.set
+            .as_ref()
+            .map(|m| (m.updated_by.as_deref().unwrap_or(&m.created_by), m.updated_at.unwrap_or(m.created_at)))
     }
 }
 
@@ -164,9 +166,15 @@ mod tests {
         assert_eq!(parse(&json!({"syncInterval": "1d"})).ok(), Some(Some(86_400)));
         assert_eq!(parse(&json!({"syncInterval": "15m"})).ok(), Some(Some(900)));
         assert_eq!(parse(&json!({"syncInterval": null})).ok(), Some(None));
-        for bad in [json!({"syncInterval": 59}), json!({"syncInterval": 86_401}), json!({"syncInterval": "soon"}),
-            json!({"syncInterval": 0}), json!({"syncInterval": true}), json!({}), json!([1])]
-        {
+        for bad in [
+            json!({"syncInterval": 59}),
+            json!({"syncInterval": 86_401}),
+            json!({"syncInterval": "soon"}),
+            json!({"syncInterval": 0}),
+            json!({"syncInterval": true}),
+            json!({}),
+            json!([1]),
+        ] {
             assert!(matches!(parse(&bad), Err(ApiError::BadRequest(_))), "{bad}");
         }
     }

@@ -46,7 +46,8 @@ async fn shared_interval_defaults_to_the_config_and_is_changed_audited(app: Test
     assert_eq!(s["updatedBy"], "admin@thehive.local");
     assert!(s["updatedAt"].as_i64().unwrap() > 0);
     // Seconds work too, and TheHive 4's unversioned path serves the same setting.
-    let (status, _) = send(app.as_admin(Method::PATCH, "/api/connector/misp/settings").json(&json!({"syncInterval": 7200}))).await;
+    let (status, _) =
+        send(app.as_admin(Method::PATCH, "/api/connector/misp/settings").json(&json!({"syncInterval": 7200}))).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(settings(&app).await["syncInterval"], "2h");
 
@@ -101,9 +102,8 @@ async fn shared_interval_bad_input_changes_nothing(app: TestApp) {
 async fn shared_interval_is_for_platform_administrators(app: TestApp) {
     setup(&app).await;
     app.create_user("orgadmin@soc.test", "soc", "org-admin").await;
-    let org_admin = |m: Method, p: &str| {
-        app.as_user(m, p, "orgadmin@soc.test", &crate::harness::password_of("orgadmin@soc.test"))
-    };
+    let org_admin =
+        |m: Method, p: &str| app.as_user(m, p, "orgadmin@soc.test", &crate::harness::password_of("orgadmin@soc.test"));
     for req in [
         ana(&app, Method::GET, PATH),
         ana(&app, Method::PATCH, PATH).json(&json!({"syncInterval": 120})),

@@ -121,7 +121,12 @@ async fn admin_configures_a_server_with_every_setting(app: TestApp) {
     let s = Session::sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
     let list = s.get("/admin/misp").await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
-    assert!(list.body.contains("No MISP server yet") && list.body.contains("id=\"shared-interval\" name=\"syncInterval\" type=\"text\" size=\"8\" value=\"1h\""), "{}", list.body);
+    assert!(
+        list.body.contains("No MISP server yet")
+            && list.body.contains("id=\"shared-interval\" name=\"syncInterval\" type=\"text\" size=\"8\" value=\"1h\""),
+        "{}",
+        list.body
+    );
     assert!(s.get("/admin").await.body.contains("href=\"/admin/misp\""), "the administration links to MISP");
     let new = s.get("/admin/misp/new").await;
     for field in full_form("").iter().map(|(k, _)| *k).chain(["exportObservableTags", "importUnpublished"]) {
