@@ -142,6 +142,7 @@ def test_admin_connects_tests_and_synchronises_a_misp_server(browser, misp):
     b.fill("#shared-interval", "10s")
     b.submit("#shared-interval-form button[type=submit]")
     b.wait_text(".flash-error", "between 1m and 1d")
+    b.shot("misp-interval-refused", refused=True)
     assert b.server.api("GET", "/api/v1/connector/misp/settings")["source"] == "config", "nothing saved"
     b.fill("#shared-interval", "30m")
     b.submit("#shared-interval-form button[type=submit]")
