@@ -62,7 +62,9 @@ pub struct Config {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct MispConfig {
-    /// Seconds between two imports from each MISP server (a server may override it).
+    /// Seconds between two imports from each MISP server (a server may override it), until
+    /// an administrator sets the shared interval stored in the database
+    /// (`service::misp::interval`).
     pub sync_interval_secs: u64,
     /// Whether this process runs the background poller. Servers sharing one PostgreSQL
     /// may all run it: a lease makes one of them sync a given MISP server at a time.

@@ -10,10 +10,13 @@ use tokio::time::MissedTickBehavior;
 use crate::app::App;
 use crate::service::misp::sync;
 
-/// How often due servers are looked for: a quarter of the platform interval, between one
-/// second and thirty (each server keeps its own schedule and backoff in the database).
+/// How often due servers are looked for: a quarter of the shortest interval an
+/// administrator may set at run time (or of the configuration file's, if shorter), at least
+/// a second. The schedule itself (the shared interval, each server's own, the backoff) is
+/// in the database and read at every tick, so this never needs a restart.
 pub fn tick(app: &App) -> Duration {
-    Duration::from_secs((app.config.misp.sync_interval_secs / 4).clamp(1, 30))
+    let shortest = app.config.misp.sync_interval_secs.min(crate::service::misp::interval::MIN_SECS.unsigned_abs());
+    Duration::from_secs((shortest / 4).max(1))
 }
 
 /// Runs until `stop` turns true. A run interrupted by shutdown gives its leases back.

@@ -67,6 +67,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0008_custom_events.sql"),
     },
     Migration {
+        version: 9,
+        name: "platform_settings",
+        sqlite: include_str!("../../migrations/sqlite/0009_platform_settings.sql"),
+        postgres: include_str!("../../migrations/postgres/0009_platform_settings.sql"),
+    },
+    Migration {
         version: 11,
         name: "deferred_fulltext",
         sqlite: include_str!("../../migrations/sqlite/0011_deferred_fulltext.sql"),

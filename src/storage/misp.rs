@@ -467,3 +467,9 @@ pub async fn release_all(tx: &mut Tx, owner: &str) -> Result<(), StorageError> {
         .await?;
     Ok(())
 }
+
+/// Sets when a server is next due (the shared polling interval changed).
+pub async fn reschedule(tx: &mut Tx, id: i64, next_sync_at: i64) -> Result<(), StorageError> {
+    tx.execute("UPDATE misp_server SET next_sync_at = $1 WHERE id = $2", args![next_sync_at, id]).await?;
+    Ok(())
+}

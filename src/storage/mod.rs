@@ -33,6 +33,7 @@ pub mod organisation_links;
 pub mod organisations;
 pub mod pages;
 pub mod patterns;
+pub mod platform_settings;
 pub mod profiles;
 pub mod query;
 pub mod raw_ingest;

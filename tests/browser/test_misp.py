@@ -136,6 +136,22 @@ def test_admin_connects_tests_and_synchronises_a_misp_server(browser, misp):
     b.wait_text("#misp-servers [data-server=circl] [data-health]", "OK")
     b.shot("misp-synchronised")
 
+    # The polling interval shared by all servers: from the configuration file until set here.
+    b.wait_text("#shared-interval-help", "From the configuration file")
+    assert b.find("#shared-interval").get_attribute("value") == "1h"
+    b.fill("#shared-interval", "10s")
+    b.submit("#shared-interval-form button[type=submit]")
+    b.wait_text(".flash-error", "between 1m and 1d")
+    b.shot("misp-interval-refused", refused=True)
+    assert b.server.api("GET", "/api/v1/connector/misp/settings")["source"] == "config", "nothing saved"
+    b.fill("#shared-interval", "30m")
+    b.submit("#shared-interval-form button[type=submit]")
+    b.wait_text(".flash-ok", "Saved.")
+    b.wait_text("#shared-interval-help", f"Set by {ADMIN}")
+    assert b.find("#shared-interval").get_attribute("value") == "30m"
+    assert b.server.api("GET", "/api/v1/connector/misp/settings")["syncIntervalSeconds"] == 1800
+    b.shot("misp-interval-set")
+
 
 def test_analyst_exports_a_case_to_misp(browser, misp):
     b = browser
@@ -162,3 +178,11 @@ def test_analyst_exports_a_case_to_misp(browser, misp):
     b.submit("#export-misp button[type=submit]")
     b.wait_text("#export-result", "updated")
     assert len(MispStandIn.events) == 1, "exporting again updates the same event"
+
+    # The case page itself says where and when the case went, and who sent it.
+    b.go(f"/cases/{case['number']}")
+    b.wait_text("#case-misp-exports [data-server=circl]", "circl")
+    b.wait_text("#case-misp-exports [data-server=circl]", "#5000")
+    b.wait_text("#case-misp-exports [data-server=circl] [data-by]", "ana@soc.test")
+    assert b.find("#case-misp-exports [data-server=circl] time").get_attribute("datetime")
+    b.shot("case-page-exports")

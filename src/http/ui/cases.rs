@@ -298,6 +298,8 @@ struct CasePage<'a> {
     can_edit: bool,
     /// Custom field definitions not set on the case yet (to add one).
     unset_fields: &'a [CustomField],
+    /// Where and when the case was exported to MISP (shown inline, issue 9).
+    misp_exports: &'a [crate::storage::misp::Export],
     error: Option<&'a str>,
 }
 
@@ -341,6 +343,7 @@ pub async fn render_case(app: &App, ui: &Ui, number: &str, error: Option<&str>) 
         .into_iter()
         .filter(|d| !c.custom_fields.iter().any(|v| v.field_id == d.id))
         .collect();
+    let misp_exports = crate::service::misp::export::exports_of_case(app, &ui.caller, &number).await?;
     let page = CasePage {
         ctx: &ui.ctx,
         c: &c,
@@ -358,6 +361,7 @@ pub async fn render_case(app: &App, ui: &Ui, number: &str, error: Option<&str>) 
         paps: PAPS,
         can_edit,
         unset_fields: &unset_fields,
+        misp_exports: &misp_exports,
         error,
     };
     ui.page_with_status(status_code, &title, page)

@@ -18,6 +18,7 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::ids::render_id;
 use crate::service::misp::export;
+use crate::service::misp::interval::{self, Interval};
 use crate::service::misp::servers::{self, ServerView, TestReport};
 use crate::service::misp::settings::format_duration;
 use crate::service::misp::sync::{self, RunReport};
@@ -28,6 +29,7 @@ pub fn router() -> Router<App> {
         .route("/admin/misp", get(list).post(create))
         .route("/admin/misp/new", get(new_server))
         .route("/admin/misp/sync", post(sync_all))
+        .route("/admin/misp/interval", post(set_interval))
         .route("/admin/misp/{id}", get(edit).post(update))
         .route("/admin/misp/{id}/sync", post(sync_one))
         .route("/admin/misp/{id}/delete", post(delete))
@@ -43,20 +45,25 @@ pub fn router() -> Router<App> {
 struct List<'a> {
     ctx: &'a Ctx,
     servers: &'a [ServerView],
-    /// The platform's polling interval (`[misp] sync_interval_secs`).
-    interval: String,
+    /// The polling interval shared by the servers without their own.
+    interval: Interval,
+    /// The configuration file's `[misp] sync_interval_secs`, followed when none is set.
+    config_interval: String,
     reports: &'a [RunReport],
     error: Option<&'a str>,
 }
 
-fn interval_of(app: &App) -> String {
-    format_duration(app.config.misp.sync_interval_secs.max(1) as i64)
+/// The shared interval in force, as the server form's placeholder shows it.
+async fn interval_of(app: &App) -> String {
+    format_duration(interval::effective_secs(app).await)
 }
 
 async fn render_list(app: &App, ui: &Ui, reports: &[RunReport], error: Option<&str>) -> Result<Response, UiError> {
     let servers = servers::list(app, &ui.caller).await?;
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let page = List { ctx: &ui.ctx, servers: &servers, interval: interval_of(app), reports, error };
+    let interval = interval::get(app, &ui.caller).await?;
+    let config_interval = format_duration(app.config.misp.sync_interval_secs.max(1) as i64);
+    let page = List { ctx: &ui.ctx, servers: &servers, interval, config_interval, reports, error };
     ui.page_with_status(status, "MISP servers", page)
 }
 
@@ -79,6 +86,18 @@ async fn sync_all(State(app): State<App>, ui: Ui) -> Result<Response, UiError> {
 async fn sync_one(State(app): State<App>, ui: Ui, Path(id): Path<String>) -> Result<Response, UiError> {
     let reports = run_sync(&app, &ui, Some(id)).await?;
     render_list(&app, &ui, &reports, None).await
+}
+
+/// The shared polling interval: a duration (`15m`, `2h`, seconds) or blank to follow the
+/// configuration file again.
+async fn set_interval(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, UiError> {
+    let value = match form.get("syncInterval") {
+        None => Value::Null,
+        Some(t) => t.parse::<i64>().map(|n| json!(n)).unwrap_or_else(|_| json!(t)),
+    };
+    let result =
+        interval::set(&app, &ui.caller, &json!({ "syncInterval": value })).await.map(|_| done("/admin/misp", "saved"));
+    or_show_again(result, |msg| async move { render_list(&app, &ui, &[], Some(&msg)).await }).await
 }
 
 async fn delete(State(app): State<App>, ui: Ui, Path(id): Path<String>) -> Result<Response, UiError> {
@@ -294,7 +313,7 @@ async fn render_form(
         Some(v) => format!("MISP server {}", v.row.name),
         None => "New MISP server".into(),
     };
-    let page = Form { ctx: &ui.ctx, saved, f, report, error, interval: interval_of(app) };
+    let page = Form { ctx: &ui.ctx, saved, f, report, error, interval: interval_of(app).await };
     ui.page_with_status(status, &title, page)
 }
 

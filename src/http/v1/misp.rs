@@ -14,6 +14,7 @@
 //! | POST | `/connector/misp/server/_test` | test unsaved settings (body as for create) |
 //! | POST | `/connector/misp/server/{idOrName}/_sync` | sync one server now; 200 with the run report |
 //! | POST | `/connector/misp/case/import` | multipart `_json` + `file` (a MISP event): 201 Case |
+//! | GET, PATCH | `/connector/misp/settings` | the polling interval shared by all servers (admin); PATCH `{"syncInterval": 900 \| "15m" \| null}`: 204 |
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -29,6 +30,7 @@ use crate::error::ApiError;
 use crate::http::extract::Body;
 use crate::http::multipart::Input;
 use crate::ids::render_id;
+use crate::service::misp::interval::{self, Interval};
 use crate::service::misp::servers::{self, ServerView};
 use crate::service::misp::settings::format_duration;
 use crate::service::misp::{case_import, export, status, sync};
@@ -46,6 +48,7 @@ fn routes() -> Router<App> {
         .route("/connector/misp/server/{id}", get(get_one).patch(update).delete(delete))
         .route("/connector/misp/server/{id}/_test", post(test))
         .route("/connector/misp/server/{id}/_sync", post(sync_one))
+        .route("/connector/misp/settings", get(get_settings).patch(set_settings))
 }
 
 /// Mounted under `/api/v1`.
@@ -247,4 +250,28 @@ async fn test_unsaved(State(app): State<App>, caller: Caller, Body(body): Body) 
 async fn import_case(State(app): State<App>, caller: Caller, input: Input) -> Result<Response, ApiError> {
     let v = case_import::import_case(&app, &caller, &input.json, &input.files).await?;
     Ok((StatusCode::CREATED, axum::Json(super::render_cases::case(&v))).into_response())
+}
+
+/// The shared polling interval, where it comes from, and the range an administrator may set.
+fn settings_json(i: &Interval) -> Value {
+    let mut m = Map::new();
+    m.insert("syncInterval".into(), json!(i.text()));
+    m.insert("syncIntervalSeconds".into(), json!(i.seconds));
+    m.insert("source".into(), json!(if i.set.is_some() { "database" } else { "config" }));
+    m.insert("minimum".into(), json!(format_duration(interval::MIN_SECS)));
+    m.insert("maximum".into(), json!(format_duration(interval::MAX_SECS)));
+    if let Some((by, at)) = i.set_by() {
+        m.insert("updatedBy".into(), json!(by));
+        m.insert("updatedAt".into(), json!(at));
+    }
+    Value::Object(m)
+}
+
+async fn get_settings(State(app): State<App>, caller: Caller) -> Result<axum::Json<Value>, ApiError> {
+    Ok(axum::Json(settings_json(&interval::get(&app, &caller).await?)))
+}
+
+async fn set_settings(State(app): State<App>, caller: Caller, Body(body): Body) -> Result<StatusCode, ApiError> {
+    interval::set(&app, &caller, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

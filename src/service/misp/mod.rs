@@ -6,6 +6,7 @@
 pub mod case_import;
 pub mod deliver;
 pub mod export;
+pub mod interval;
 pub mod servers;
 pub mod settings;
 pub mod status;

@@ -34,7 +34,7 @@ pub struct Stored {
     pub included_tags: Vec<String>,
     pub excluded_tags: Vec<String>,
     pub import_unpublished: bool,
-    /// Seconds; overrides the platform's `misp_sync_interval`.
+    /// Seconds; overrides the shared interval (`super::interval`).
     pub sync_interval: Option<i64>,
     /// Seconds; whole-request deadline of calls to this server.
     pub timeout: Option<i64>,

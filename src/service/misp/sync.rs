@@ -395,9 +395,14 @@ async fn receiving(app: &App, def: &ServerDef) -> Result<Vec<(i64, String)>, Api
     Ok(misp::organisation_names(&mut tx).await?.into_iter().filter(|(_, n)| def.serves_organisation(n)).collect())
 }
 
-/// The interval between successful runs of a server.
-fn interval_ms(app: &App, def: &ServerDef) -> i64 {
-    def.stored.sync_interval.unwrap_or(app.config.misp.sync_interval_secs as i64).max(1) * 1000
+/// The interval between successful runs of a server: its own, or the shared one as it is
+/// now (read at the end of each run, so a change applies without a restart).
+async fn interval_ms(app: &App, def: &ServerDef) -> i64 {
+    let secs = match def.stored.sync_interval {
+        Some(own) => own,
+        None => super::interval::effective_secs(app).await,
+    };
+    secs.max(1).saturating_mul(1000)
 }
 
 /// Runs one sync of a server whose lease `owner` holds, records its outcome, releases the
@@ -443,11 +448,8 @@ async fn run_inner(app: &App, server_id: i64, owner: &str, now: i64, manual: boo
         }
     };
     report.ok = ok;
-    let next = if ok {
-        now + interval_ms(app, &def)
-    } else {
-        now + backoff(row.consecutive_failures + 1, interval_ms(app, &def))
-    };
+    let interval = interval_ms(app, &def).await;
+    let next = if ok { now + interval } else { now + backoff(row.consecutive_failures + 1, interval) };
     let error =
         report.error.clone().or_else(|| report.failed.first().map(|f| format!("event #{}: {}", f.event, f.error)));
     let text = serde_json::to_string(&report).unwrap_or_else(|_| "{}".into());

@@ -49,6 +49,8 @@ pub const EXCLUDED: &[(&str, &str, &str)] = &[
     ("POST", "/connector/misp/server/_test", "needs a MISP server (misp tests)"),
     ("POST", "/connector/misp/server/{id}/_test", "needs a MISP server (misp tests)"),
     ("POST", "/connector/misp/server/{id}/_sync", "needs a MISP server (misp tests)"),
+    ("GET", "/connector/misp/settings", "platform administration, no case data (misp interval tests)"),
+    ("PATCH", "/connector/misp/settings", "platform administration, no case data (misp interval tests)"),
     ("POST", "/connector/misp/case/import", "creates a new case from a file, reads nothing (misp tests)"),
     (
         "GET",

@@ -9,6 +9,7 @@ mod case_import;
 mod export;
 mod faults;
 mod import;
+mod interval;
 mod resync;
 mod servers;
 mod ssrf;

@@ -15,6 +15,8 @@ crate::misp_tests!(
     test_connection_and_sync_now_report_clearly,
     misp_screens_are_for_platform_administrators,
     case_is_exported_from_its_page,
+    shared_interval_from_the_admin_page,
+    case_page_shows_where_it_was_exported,
 );
 
 /// A signed-in session (the UI shares the API's session cookie), keeping the CSRF cookie.
@@ -119,7 +121,12 @@ async fn admin_configures_a_server_with_every_setting(app: TestApp) {
     let s = Session::sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
     let list = s.get("/admin/misp").await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
-    assert!(list.body.contains("No MISP server yet") && list.body.contains("every 1h"), "{}", list.body);
+    assert!(
+        list.body.contains("No MISP server yet")
+            && list.body.contains("id=\"shared-interval\" name=\"syncInterval\" type=\"text\" size=\"8\" value=\"1h\""),
+        "{}",
+        list.body
+    );
     assert!(s.get("/admin").await.body.contains("href=\"/admin/misp\""), "the administration links to MISP");
     let new = s.get("/admin/misp/new").await;
     for field in full_form("").iter().map(|(k, _)| *k).chain(["exportObservableTags", "importUnpublished"]) {
@@ -303,4 +310,89 @@ async fn case_is_exported_from_its_page(app: TestApp) {
     let refused = s.submit(&page, &page, &[("server", "cert-only")]).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.body.contains("cert-only not found"), "{}", refused.body);
+}
+
+async fn shared_interval_from_the_admin_page(app: TestApp) {
+    setup(&app).await;
+    let s = Session::sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    let list = s.get("/admin/misp").await;
+    assert!(list.body.contains("id=\"shared-interval\"") && list.body.contains("value=\"1h\""), "{}", list.body);
+    assert!(list.body.contains("data-interval-source=\"config\""), "{}", list.body);
+
+    let saved = s.submit("/admin/misp", "/admin/misp/interval", &[("syncInterval", "30m")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location, "/admin/misp?done=saved");
+    let list = s.get("/admin/misp").await;
+    assert!(list.body.contains("value=\"30m\"") && list.body.contains("data-interval-source=\"database\""));
+    assert!(list.body.contains(&format!("Set by {ADMIN}")), "{}", list.body);
+    let (_, api) = send(app.as_admin(Method::GET, "/api/v1/connector/misp/settings")).await;
+    assert_eq!(api["syncIntervalSeconds"], 1800, "{api}");
+
+    // Out of range: shown again with the reason, nothing changed.
+    let refused = s.submit("/admin/misp", "/admin/misp/interval", &[("syncInterval", "10")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.body.contains("between 1m and 1d"), "{}", refused.body);
+    let (_, api) = send(app.as_admin(Method::GET, "/api/v1/connector/misp/settings")).await;
+    assert_eq!(api["syncIntervalSeconds"], 1800);
+    // Blank: back to the configuration file.
+    let cleared = s.submit("/admin/misp", "/admin/misp/interval", &[("syncInterval", "")]).await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER, "{}", cleared.body);
+    let (_, api) = send(app.as_admin(Method::GET, "/api/v1/connector/misp/settings")).await;
+    assert_eq!((api["syncIntervalSeconds"].as_i64(), api["source"].as_str()), (Some(3600), Some("config")));
+
+    // An analyst may not change it.
+    let ana_s = Session::sign_in(&app, ANA, &crate::harness::password_of(ANA)).await;
+    let csrf = ana_s.get("/").await.csrf();
+    let resp = ana_s
+        .client
+        .post(format!("{}/admin/misp/interval", ana_s.base))
+        .form(&[("_csrf", csrf.as_str()), ("syncInterval", "5m")]);
+    assert_eq!(Session::read(resp.send().await.unwrap()).await.status, StatusCode::FORBIDDEN);
+    let (_, api) = send(app.as_admin(Method::GET, "/api/v1/connector/misp/settings")).await;
+    assert_eq!(api["source"], "config");
+}
+
+async fn case_page_shows_where_it_was_exported(app: TestApp) {
+    let fake = setup(&app).await;
+    add_server(&app, &fake, json!({})).await;
+    let (status, case) = send(ana(&app, Method::POST, "/api/v1/case").json(&json!({
+        "title": "Phishing wave", "description": "d", "severity": 3, "tlp": 2,
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let (id, number) = (case["_id"].as_str().unwrap().to_owned(), case["number"].to_string());
+    let body = json!({"dataType": "ip", "data": "198.51.100.7", "ioc": true});
+    let (status, _) = send(ana(&app, Method::POST, &format!("/api/v1/case/{id}/observable")).json(&body)).await;
+    assert!(status.is_success());
+
+    let s = Session::sign_in(&app, ANA, &crate::harness::password_of(ANA)).await;
+    let before = s.get(&format!("/cases/{number}")).await;
+    assert!(before.body.contains("id=\"case-misp-none\"") && !before.body.contains("case-misp-exports"));
+
+    // Exported through the API by another member of the organisation: the page says so.
+    app.create_user("carl@soc.test", "soc", "analyst").await;
+    let carl = |m: Method, p: &str| app.as_user(m, p, "carl@soc.test", &crate::harness::password_of("carl@soc.test"));
+    let (status, done) = send(carl(Method::POST, &format!("/api/v1/connector/misp/export/{id}/circl"))).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let event = done["eventId"].as_str().unwrap().to_owned();
+    let at = done["exportedAt"].as_i64().unwrap();
+
+    let page = s.get(&format!("/cases/{number}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let section = &page.body[page.body.find("id=\"case-misp\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains("id=\"case-misp-exports\"") && section.contains("data-server=\"circl\""), "{section}");
+    assert!(section.contains(&format!("href=\"{}/events/view/{event}\"", fake.url)), "{section}");
+    assert!(section.contains(&format!(">#{event}<")), "{section}");
+    let iso = waggle::http::ui::format::iso(&at);
+    assert!(section.contains(&format!("datetime=\"{iso}\"")), "when: {section}");
+    assert!(section.contains("<td data-by>carl@soc.test</td>"), "by whom: {section}");
+
+    // Exported again by ana: the same event, the latest exporter and time.
+    let (status, again) = send(ana(&app, Method::POST, &format!("/api/v1/connector/misp/export/{id}/circl"))).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["eventId"].as_str(), Some(event.as_str()));
+    let page = s.get(&format!("/cases/{number}")).await;
+    assert!(page.body.contains(&format!("<td data-by>{ANA}</td>")), "{}", page.body);
+    assert_eq!(page.body.matches("data-server=\"circl\"").count(), 1, "one row per server");
 }
