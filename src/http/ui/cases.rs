@@ -151,7 +151,14 @@ struct List<'a> {
     severities: &'a [(i64, &'a str)],
     adv: &'a Advanced,
     adv_fields: &'a [FieldDef],
+    /// Who the ticked cases may be assigned to.
+    members: &'a [String],
     error: Option<&'a str>,
+}
+
+/// Logins of the organisation's unlocked users (assignee choices).
+pub async fn members(app: &App, ui: &Ui) -> Result<Vec<String>, ApiError> {
+    Ok(users::list(app, &ui.caller, None).await?.into_iter().filter(|u| !u.user.locked).map(|u| u.user.login).collect())
 }
 
 async fn render_list(
@@ -181,6 +188,7 @@ async fn render_list(
         .collect();
     let statuses: Vec<&str> = status::BUILTIN.iter().map(|(n, _)| *n).collect();
     let status_code = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let members = members(app, ui).await?;
     let page = List {
         ctx: &ui.ctx,
         cases: &shown,
@@ -191,6 +199,7 @@ async fn render_list(
         severities: SEVERITIES,
         adv,
         adv_fields: CASE_FIELDS,
+        members: &members,
         error,
     };
     ui.page_with_status(status_code, "Cases", page)
@@ -207,6 +216,7 @@ async fn bulk(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, 
     let action = form.get("action").unwrap_or_default();
     let change = match action {
         "take" => Some(json!({"assignee": ui.caller.login})),
+        s if s.starts_with("assign:") => Some(json!({"assignee": &s["assign:".len()..]})),
         "flag" => Some(json!({"flag": true})),
         "unflag" => Some(json!({"flag": false})),
         s if s.starts_with("status:") => Some(json!({"status": &s["status:".len()..]})),
