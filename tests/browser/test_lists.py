@@ -70,6 +70,9 @@ def test_or_groups_on_cases_tasks_and_observables(browser, soc):
     b.wait_text("#waiting-total", "3")
     b.click("#filter-builder summary")
     set_row(b, 1, "Title", "contains", "ransom")
+    b.submit("#list-filters button[type=submit]")
+    b.wait_text("#mine-total", "1")
+    # Submitting a row offers the next one.
     set_row(b, 2, "Title", "contains", "scan", join="or")
     b.submit("#list-filters button[type=submit]")
     b.wait_text("#mine-total", "2")
@@ -82,6 +85,8 @@ def test_or_groups_on_cases_tasks_and_observables(browser, soc):
     b.shot("observables")
     b.click("#filter-builder summary")
     set_row(b, 1, "IOC", "is", "yes")
+    b.submit("#list-filters button[type=submit]")
+    b.wait_text("#list-total", "1")
     set_row(b, 2, "Type", "is", "ip", join="or")
     b.submit("#list-filters button[type=submit]")
     b.wait_text("#list-total", "2")
