@@ -21,6 +21,7 @@ crate::backend_tests!(
     case_ttp_edited_in_place,
     task_logs_carry_attachments,
     bulk_assign_to_a_colleague,
+    task_and_observable_shared_one_by_one,
 );
 
 async fn api(app: &TestApp, method: Method, path: &str, login: &str, pw: &str, body: Value) -> Value {
@@ -526,4 +527,95 @@ async fn bulk_assign_to_a_colleague(app: TestApp) {
     assert!(refused.status.is_client_error(), "{}", refused.body);
     let (_, c) = send(app.as_user(Method::GET, &format!("/api/v1/case/{cid}"), &login, &pw)).await;
     assert_eq!(c["assignee"], "bob@soc.test", "{c}");
+}
+
+async fn task_and_observable_shared_one_by_one(app: TestApp) {
+    let (login, pw) = analyst(&app).await;
+    app.create_org("partner").await;
+    app.create_user("pia@partner.test", "partner", "analyst").await;
+    let ppw = password_of("pia@partner.test");
+    let (status, body) = send(
+        app.as_admin(Method::PUT, "/api/v1/organisation/soc/link/partner")
+            .json(&json!({"linkType": "default", "otherLinkType": "default"})),
+    )
+    .await;
+    assert!(status.is_success(), "{body}");
+    let case = api(
+        &app,
+        Method::POST,
+        "/api/v1/case",
+        &login,
+        &pw,
+        json!({"title": "Shared items", "description": "d",
+        "tasks": [{"title": "Contain"}]}),
+    )
+    .await;
+    let cid = case["_id"].as_str().unwrap().to_owned();
+    let obs = api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/case/{cid}/observable"),
+        &login,
+        &pw,
+        json!({"dataType": "domain", "data": "shared.test"}),
+    )
+    .await;
+    let oid = obs[0]["_id"].as_str().unwrap_or_else(|| panic!("{obs}")).to_owned();
+    api(
+        &app,
+        Method::POST,
+        &format!("/api/v1/case/{cid}/shares"),
+        &login,
+        &pw,
+        json!({"shares": [{"organisation": "partner", "profile": "analyst"}]}),
+    )
+    .await;
+    let (_, tasks) = send(app.as_user(Method::POST, "/api/v1/query", &login, &pw).json(&json!({"query": [
+        {"_name": "getCase", "idOrName": cid}, {"_name": "tasks"}]})))
+    .await;
+    let tid = tasks[0]["_id"].as_str().unwrap_or_else(|| panic!("{tasks}")).to_owned();
+    let partner_sees = |path: String| {
+        let app = &app;
+        let ppw = ppw.clone();
+        async move { send(app.as_user(Method::GET, &path, "pia@partner.test", &ppw)).await.0 }
+    };
+    assert_eq!(partner_sees(format!("/api/v1/task/{tid}")).await, StatusCode::NOT_FOUND);
+
+    let b = Browser::new(&app);
+    b.sign_in(&login, &pw).await;
+    let page = b.get(&format!("/tasks/{tid}")).await;
+    assert!(
+        page.body.contains("id=\"item-sharing\"") && page.body.contains("<option value=\"partner\">"),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let ok = b.post(&format!("/tasks/{tid}/shares"), &[("_csrf", &csrf), ("organisation", "partner")]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(partner_sees(format!("/api/v1/task/{tid}")).await, StatusCode::OK);
+    let ok = b.post(&format!("/tasks/{tid}/shares/remove"), &[("_csrf", &csrf), ("organisation", "partner")]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(partner_sees(format!("/api/v1/task/{tid}")).await, StatusCode::NOT_FOUND);
+    // An organisation the case is not shared with is refused next to the form.
+    app.create_org("stranger").await;
+    let refused = b.post(&format!("/tasks/{tid}/shares"), &[("_csrf", &csrf), ("organisation", "stranger")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+
+    let page = b.get(&format!("/observables/{oid}")).await;
+    assert!(page.body.contains("id=\"item-sharing\""), "{}", page.body);
+    let ok = b.post(&format!("/observables/{oid}/shares"), &[("_csrf", &csrf), ("organisation", "partner")]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(partner_sees(format!("/api/v1/observable/{oid}")).await, StatusCode::OK);
+    let page = b.get(&format!("/observables/{oid}")).await;
+    assert!(page.body.contains("/observables/") && page.body.contains("shares/remove"), "{}", page.body);
+    // An organisation outside the case sees nothing and changes nothing.
+    app.create_user("sam@stranger.test", "stranger", "analyst").await;
+    let s = Browser::new(&app);
+    s.sign_in("sam@stranger.test", &password_of("sam@stranger.test")).await;
+    assert_eq!(s.get(&format!("/tasks/{tid}")).await.status, StatusCode::NOT_FOUND);
+    let scsrf = s.get("/cases").await.csrf();
+    let refused =
+        s.post(&format!("/observables/{oid}/shares/remove"), &[("_csrf", &scsrf), ("organisation", "partner")]).await;
+    assert!(refused.status.is_client_error(), "{}", refused.body);
+    assert_eq!(partner_sees(format!("/api/v1/observable/{oid}")).await, StatusCode::OK);
 }

@@ -484,7 +484,11 @@ async fn update_observable(
 #[derive(Template)]
 #[template(path = "ui/observable.html")]
 struct ObservablePage<'a> {
+    ctx: &'a Ctx,
     o: &'a Observable,
+    /// Per-observable sharing, for a case's observable and `manageShare`.
+    sharing: Option<super::item_sharing::ItemSharing>,
+    error: Option<&'a str>,
     /// Where this observable lives: (link, label).
     home: (String, String),
     /// The same data elsewhere, visible to the caller: (link, label, observable).
@@ -508,14 +512,26 @@ async fn parent_link(app: &App, ui: &Ui, o: &Observable) -> Result<(String, Stri
 
 /// An observable and everywhere else its data was seen (correlation).
 async fn show_observable(State(app): State<App>, ui: Ui, Path(id): Path<String>) -> Result<Response, UiError> {
-    let o = observables::get(&app, &ui.caller, &id).await?;
-    let similar = observables::similar(&app, &ui.caller, &id).await?;
+    render_observable(&app, &ui, &id, None).await
+}
+
+pub async fn render_observable(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Result<Response, UiError> {
+    let o = observables::get(app, &ui.caller, id).await?;
+    let similar = observables::similar(app, &ui.caller, id).await?;
     let mut elsewhere = Vec::with_capacity(similar.len());
     for s in &similar {
-        let (link, label) = parent_link(&app, &ui, s).await?;
+        let (link, label) = parent_link(app, ui, s).await?;
         elsewhere.push((link, label, s));
     }
-    let home = parent_link(&app, &ui, &o).await?;
+    let home = parent_link(app, ui, &o).await?;
+    let sharing = match o.parent {
+        crate::storage::observables::Parent::Case(case_id) => {
+            let c = cases::get(app, &ui.caller, &crate::ids::render_id(case_id)).await?;
+            super::item_sharing::section(app, ui, &c, super::item_sharing::Item::Observable(id)).await?
+        }
+        crate::storage::observables::Parent::Alert(_) => None,
+    };
     let title = format!("Observable {}", o.data.as_deref().unwrap_or(&o.data_type));
-    ui.page(&title, ObservablePage { home, o: &o, elsewhere })
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    ui.page_with_status(status, &title, ObservablePage { ctx: &ui.ctx, home, o: &o, sharing, error, elsewhere })
 }

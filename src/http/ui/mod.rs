@@ -27,6 +27,7 @@ pub mod form;
 pub mod format;
 pub mod headers;
 pub mod home;
+pub mod item_sharing;
 pub mod listing;
 pub mod live;
 pub mod login;
@@ -60,6 +61,8 @@ pub fn router(app: App) -> Router<App> {
         .merge(tasks::router())
         // Every visible observable, with the filter builder.
         .merge(observables::router())
+        // Sharing one task or observable with the case's other organisations.
+        .merge(item_sharing::router())
         .merge(search::router())
         // Server-sent events: "someone changed this page".
         .merge(live::router())

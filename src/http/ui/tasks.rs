@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::error::UiError;
 use super::filter_builder::{Advanced, ListChrome, TASK_FIELDS};
 use super::form::UiForm;
+use super::item_sharing::{self, Item, ItemSharing};
 use super::listing::{self, Slice};
 use super::page::{Ctx, Ui, done, or_show_again};
 use crate::app::App;
@@ -139,10 +140,11 @@ struct TaskPage<'a> {
     logs: &'a [LogView],
     members: &'a [String],
     can_edit: bool,
+    sharing: Option<ItemSharing>,
     error: Option<&'a str>,
 }
 
-async fn render_task(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Result<Response, UiError> {
+pub async fn render_task(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Result<Response, UiError> {
     let t = tasks::get(app, &ui.caller, id).await?;
     let c = cases::get(app, &ui.caller, &crate::ids::render_id(t.case_id)).await?;
     let mut logs = logs::list_for_task(app, &ui.caller, id).await?;
@@ -157,7 +159,8 @@ async fn render_task(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Resul
     let can_edit = c.user_permissions.iter().any(|p| p == crate::auth::perm::MANAGE_TASK);
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let title = format!("Task {}", t.title);
-    let page = TaskPage { ctx: &ui.ctx, t: &t, c: &c, logs: &logs, members: &members, can_edit, error };
+    let sharing = item_sharing::section(app, ui, &c, Item::Task(id)).await?;
+    let page = TaskPage { ctx: &ui.ctx, t: &t, c: &c, logs: &logs, members: &members, can_edit, sharing, error };
     ui.page_with_status(status, &title, page)
 }
 

@@ -103,10 +103,10 @@ pub fn procedure_change(form: &UiForm, current: &Procedure) -> Value {
         "tactic": form.get("tactic"),
         "description": form.get("description"),
     });
-    if let Some(day) = form.get("occurDate") {
-        if day != crate::http::ui::format::day(&current.occur_date) {
-            body["occurDate"] = listing::day_ms(day).map(|ms| json!(ms)).unwrap_or_else(|| json!(day));
-        }
+    if let Some(day) = form.get("occurDate")
+        && day != crate::http::ui::format::day(&current.occur_date)
+    {
+        body["occurDate"] = listing::day_ms(day).map(|ms| json!(ms)).unwrap_or_else(|| json!(day));
     }
     body
 }
