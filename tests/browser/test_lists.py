@@ -198,3 +198,52 @@ def test_alert_ttps_attachments_and_fields(browser, soc, server, tmp_path):
     b.submit("#ttps .edit-ttp button[type=submit]")
     b.wait_text("#ttps", "Confirmed on WS-12")
     b.shot("case-ttp-edited")
+
+
+def test_item_sharing_log_files_and_bulk_assign(browser, soc, server, tmp_path):
+    b = browser
+    server.api("POST", "/api/v1/organisation", {"name": "partner", "description": "Partner"})
+    server.api("PUT", "/api/v1/organisation/soc/link/partner", {"linkType": "default", "otherLinkType": "default"})
+    server.api("POST", "/api/v1/user", {"login": "max@soc.test", "name": "Max", "organisation": "soc",
+                                         "profile": "analyst", "password": "pw-max-soc"})
+    case = soc[0]
+    server.api("POST", f"/api/v1/case/{case['_id']}/shares", {"shares": [{"organisation": "partner",
+                                                                         "profile": "analyst"}]},
+               login=ANALYST, password=ANALYST_PASSWORD)
+    b.sign_in(ANALYST, ANALYST_PASSWORD)
+
+    # Bulk: assign the ticked cases to a colleague.
+    b.nav("Cases")
+    b.click(f"#cases input[value='{case['_id']}']")
+    b.select("#bulk-action", "Assign to max@soc.test")
+    b.submit("#bulk-apply")
+    b.wait_text(".flash-ok", "Saved.")
+    b.wait_text("#cases", "max@soc.test")
+    b.shot("cases-bulk-assigned")
+
+    # A task log with a file, and the task shared with the partner alone.
+    b.go(f"/cases/{case['number']}")
+    b.click_link(f"Triage {case['title']}")
+    b.wait("#add-log")
+    evidence = tmp_path / "edr-export.csv"
+    evidence.write_text("host,event\nWS-12,macro\n")
+    b.fill("#log-message", "EDR export attached")
+    b.find("#log-files").send_keys(str(evidence))
+    b.submit("#add-log button[type=submit]")
+    b.wait_text("#logs", "edr-export.csv")
+    b.shot("task-log-with-file")
+    b.wait_text("#item-sharing", "No other organisation sees it.")
+    b.submit("#share-item button[type=submit]")
+    b.wait_text(".flash-ok", "Saved.")
+    b.wait_text("#item-sharing", "partner")
+    b.shot("task-shared")
+    b.submit_confirmed("#item-sharing form button.btn-danger")
+    b.wait_text("#item-sharing", "No other organisation sees it.")
+
+    # The observable page offers the same.
+    b.go("/observables?af=data&ao=is&av=evil.example")
+    b.click_link("evil.example")
+    b.wait("#item-sharing")
+    b.submit("#share-item button[type=submit]")
+    b.wait_text("#item-sharing", "partner")
+    b.shot("observable-shared")
