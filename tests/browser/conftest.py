@@ -95,7 +95,8 @@ class Server:
             return json.loads(text) if text else None
 
     def log_tail(self, n=40):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         lines = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(lines[-n:])
 

@@ -26,5 +26,6 @@ mod status;
 mod tasks;
 mod templates;
 mod ui;
+mod ui_lists;
 mod ui_tabs;
 mod users;

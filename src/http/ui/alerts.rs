@@ -24,6 +24,7 @@ use crate::service::case_templates::{self, CaseTemplateView};
 use crate::service::observables::ParentRef;
 use crate::service::query::EntityView;
 use crate::storage::alert_comments::AlertComment;
+use crate::storage::custom_fields::CustomField;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -155,6 +156,8 @@ struct Queue<'a> {
     severities: &'a [(i64, &'a str)],
     adv: &'a Advanced,
     adv_fields: &'a [FieldDef],
+    /// Who the ticked alerts may be assigned to.
+    members: &'a [String],
     error: Option<&'a str>,
 }
 
@@ -184,6 +187,7 @@ async fn render_queue(
         })
         .collect();
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let members = super::cases::members(app, ui).await?;
     let page = Queue {
         ctx: &ui.ctx,
         alerts: &alerts,
@@ -194,6 +198,7 @@ async fn render_queue(
         severities: super::cases::SEVERITIES,
         adv,
         adv_fields: ALERT_FIELDS,
+        members: &members,
         error,
     };
     ui.page_with_status(status, "Alerts", page)
@@ -222,6 +227,9 @@ async fn bulk(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, 
         match action.as_str() {
             "read" | "unread" => alerts::bulk_update(&app, c, &json!({"ids": ids, "read": action == "read"})).await?,
             "take" => alerts::bulk_update(&app, c, &json!({"ids": ids, "assignee": c.login})).await?,
+            s if s.starts_with("assign:") => {
+                alerts::bulk_update(&app, c, &json!({"ids": ids, "assignee": &s["assign:".len()..]})).await?
+            }
             "delete" => alerts::bulk_delete(&app, c, &json!({"ids": ids})).await?,
             "merge" => {
                 let case = form.require("case")?.trim_start_matches('#').to_owned();
@@ -284,16 +292,24 @@ struct AlertPage<'a> {
     templates: &'a [CaseTemplateView],
     statuses: &'a [&'a str],
     comments: &'a [AlertComment],
+    tab: &'a str,
+    /// Custom field definitions not set on the alert yet (to add one).
+    unset_fields: &'a [CustomField],
     error: Option<&'a str>,
 }
 
-async fn render_alert(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Result<Response, UiError> {
+pub async fn render_alert(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Result<Response, UiError> {
     let a = alerts::get(app, &ui.caller, id).await?;
     let rid = crate::ids::render_id(a.alert.id);
     let observables = observable_rows(app, ui, ParentRef::Alert(&rid)).await?;
     let similar = merge::similar_cases(app, &ui.caller, &rid).await?;
     let templates = case_templates::list(app, &ui.caller).await?;
     let comments = alerts::comments(app, &ui.caller, &rid).await?;
+    let unset_fields: Vec<CustomField> = crate::service::custom_fields::list(app)
+        .await?
+        .into_iter()
+        .filter(|d| !a.custom_fields.iter().any(|v| v.field_id == d.id))
+        .collect();
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let title = format!("Alert {}", a.alert.title);
     let page = AlertPage {
@@ -304,6 +320,8 @@ async fn render_alert(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Resu
         templates: &templates,
         statuses: STATUSES,
         comments: &comments,
+        tab: "summary",
+        unset_fields: &unset_fields,
         error,
     };
     ui.page_with_status(status, &title, page)

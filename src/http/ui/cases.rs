@@ -151,7 +151,14 @@ struct List<'a> {
     severities: &'a [(i64, &'a str)],
     adv: &'a Advanced,
     adv_fields: &'a [FieldDef],
+    /// Who the ticked cases may be assigned to.
+    members: &'a [String],
     error: Option<&'a str>,
+}
+
+/// Logins of the organisation's unlocked users (assignee choices).
+pub async fn members(app: &App, ui: &Ui) -> Result<Vec<String>, ApiError> {
+    Ok(users::list(app, &ui.caller, None).await?.into_iter().filter(|u| !u.user.locked).map(|u| u.user.login).collect())
 }
 
 async fn render_list(
@@ -181,6 +188,7 @@ async fn render_list(
         .collect();
     let statuses: Vec<&str> = status::BUILTIN.iter().map(|(n, _)| *n).collect();
     let status_code = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let members = members(app, ui).await?;
     let page = List {
         ctx: &ui.ctx,
         cases: &shown,
@@ -191,6 +199,7 @@ async fn render_list(
         severities: SEVERITIES,
         adv,
         adv_fields: CASE_FIELDS,
+        members: &members,
         error,
     };
     ui.page_with_status(status_code, "Cases", page)
@@ -207,6 +216,7 @@ async fn bulk(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, 
     let action = form.get("action").unwrap_or_default();
     let change = match action {
         "take" => Some(json!({"assignee": ui.caller.login})),
+        s if s.starts_with("assign:") => Some(json!({"assignee": &s["assign:".len()..]})),
         "flag" => Some(json!({"flag": true})),
         "unflag" => Some(json!({"flag": false})),
         s if s.starts_with("status:") => Some(json!({"status": &s["status:".len()..]})),
@@ -478,7 +488,11 @@ async fn update_observable(
 #[derive(Template)]
 #[template(path = "ui/observable.html")]
 struct ObservablePage<'a> {
+    ctx: &'a Ctx,
     o: &'a Observable,
+    /// Per-observable sharing, for a case's observable and `manageShare`.
+    sharing: Option<super::item_sharing::ItemSharing>,
+    error: Option<&'a str>,
     /// Where this observable lives: (link, label).
     home: (String, String),
     /// The same data elsewhere, visible to the caller: (link, label, observable).
@@ -502,14 +516,26 @@ async fn parent_link(app: &App, ui: &Ui, o: &Observable) -> Result<(String, Stri
 
 /// An observable and everywhere else its data was seen (correlation).
 async fn show_observable(State(app): State<App>, ui: Ui, Path(id): Path<String>) -> Result<Response, UiError> {
-    let o = observables::get(&app, &ui.caller, &id).await?;
-    let similar = observables::similar(&app, &ui.caller, &id).await?;
+    render_observable(&app, &ui, &id, None).await
+}
+
+pub async fn render_observable(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Result<Response, UiError> {
+    let o = observables::get(app, &ui.caller, id).await?;
+    let similar = observables::similar(app, &ui.caller, id).await?;
     let mut elsewhere = Vec::with_capacity(similar.len());
     for s in &similar {
-        let (link, label) = parent_link(&app, &ui, s).await?;
+        let (link, label) = parent_link(app, ui, s).await?;
         elsewhere.push((link, label, s));
     }
-    let home = parent_link(&app, &ui, &o).await?;
+    let home = parent_link(app, ui, &o).await?;
+    let sharing = match o.parent {
+        crate::storage::observables::Parent::Case(case_id) => {
+            let c = cases::get(app, &ui.caller, &crate::ids::render_id(case_id)).await?;
+            super::item_sharing::section(app, ui, &c, super::item_sharing::Item::Observable(id)).await?
+        }
+        crate::storage::observables::Parent::Alert(_) => None,
+    };
     let title = format!("Observable {}", o.data.as_deref().unwrap_or(&o.data_type));
-    ui.page(&title, ObservablePage { home, o: &o, elsewhere })
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    ui.page_with_status(status, &title, ObservablePage { ctx: &ui.ctx, home, o: &o, sharing, error, elsewhere })
 }

@@ -16,6 +16,11 @@ pub fn iso(ms: &i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
 }
 
+/// The UTC day of a time, `YYYY-MM-DD` (what a date input shows).
+pub fn day(ms: &i64) -> String {
+    iso(ms).get(..10).unwrap_or_default().to_owned()
+}
+
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

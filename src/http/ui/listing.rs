@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use super::filter_builder::{Advanced, FieldDef};
 use crate::app::App;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -31,22 +32,71 @@ pub async fn run(
     sort: (&str, &str),
     page: i64,
 ) -> Result<Slice, ApiError> {
+    run_from(app, caller, vec![json!({"_name": list_name})], filters, sort, page).await
+}
+
+/// Like `run`, from the DSL steps `head` (e.g. an organisation, then its `users`).
+pub async fn run_from(
+    app: &App,
+    caller: &Caller,
+    head: Vec<Value>,
+    filters: Vec<Value>,
+    sort: (&str, &str),
+    page: i64,
+) -> Result<Slice, ApiError> {
+    run_sized(app, caller, head, filters, sort, (page, PAGE_SIZE)).await
+}
+
+/// Like `run_from` with `size` rows a page: `(page, size)`.
+pub async fn run_sized(
+    app: &App,
+    caller: &Caller,
+    head: Vec<Value>,
+    filters: Vec<Value>,
+    sort: (&str, &str),
+    (page, size): (i64, i64),
+) -> Result<Slice, ApiError> {
     let page = page.max(1);
-    let from = (page - 1) * PAGE_SIZE;
-    let mut steps = vec![json!({"_name": list_name})];
+    let size = size.max(1);
+    let from = (page - 1) * size;
+    let list_name = head.iter().filter_map(|s| s["_name"].as_str()).collect::<Vec<_>>().join(".");
+    let mut steps = head;
     if !filters.is_empty() {
         steps.push(json!({"_name": "filter", "_and": filters}));
     }
     steps.push(json!({"_name": "sort", "_fields": [{ sort.0: sort.1 }]}));
-    steps.push(json!({"_name": "page", "from": from, "to": from + PAGE_SIZE, "extraData": ["total"]}));
+    steps.push(json!({"_name": "page", "from": from, "to": from + size, "extraData": ["total"]}));
     let answer = query::run(app, caller, &json!({ "query": steps })).await?;
     let Answer::Entities { items, total, .. } = answer else {
         return Err(ApiError::Internal(format!("{list_name} did not answer entities")));
     };
     let items = items.into_iter().map(|i| i.view).collect();
     let total = total.unwrap_or_default();
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = ((total + size - 1) / size).max(1);
     Ok(Slice { items, total, page, pages })
+}
+
+/// Page `page` of `head` filtered by the builder's rows, for the list
+/// screens whose only filter is the builder: the slice, and the builder's refusal (the list
+/// is then shown without its rows).
+pub async fn with_builder(
+    app: &App,
+    caller: &Caller,
+    head: Vec<Value>,
+    adv: &Advanced,
+    fields: &[FieldDef],
+    sort: (&str, &str),
+    page: i64,
+) -> Result<(Slice, Option<String>), ApiError> {
+    let mut filters = Vec::new();
+    let refused = adv.apply(fields, &mut filters);
+    Ok((run_from(app, caller, head, filters, sort, page).await?, refused))
+}
+
+/// `?page=N` of a list screen.
+#[derive(serde::Deserialize, Default)]
+pub struct PageParam {
+    pub page: Option<i64>,
 }
 
 /// The first `n` objects of `list_name` (no filter), sorted by `sort`: for pickers.

@@ -15,6 +15,7 @@
 //! 3. `csrf::guard` — refuses unsafe methods without a valid token; hands out the nonce.
 
 pub mod admin;
+pub mod alert_tabs;
 pub mod alerts;
 pub mod assets;
 pub mod case_tabs;
@@ -26,10 +27,12 @@ pub mod form;
 pub mod format;
 pub mod headers;
 pub mod home;
+pub mod item_sharing;
 pub mod listing;
 pub mod live;
 pub mod login;
 pub mod misp;
+pub mod observables;
 pub mod page;
 pub mod profile;
 pub mod search;
@@ -50,10 +53,16 @@ pub fn router(app: App) -> Router<App> {
         .merge(profile::router())
         // Incident response: alerts, cases, tasks, observables.
         .merge(alerts::router())
+        // The alert page's other tabs: TTPs, attachments, custom field values.
+        .merge(alert_tabs::router())
         .merge(cases::router())
         // The case page's other tabs: TTPs, attachments, pages, sharing.
         .merge(case_tabs::router())
         .merge(tasks::router())
+        // Every visible observable, with the filter builder.
+        .merge(observables::router())
+        // Sharing one task or observable with the case's other organisations.
+        .merge(item_sharing::router())
         .merge(search::router())
         // Server-sent events: "someone changed this page".
         .merge(live::router())

@@ -1,4 +1,5 @@
-//! Tasks: my tasks, and a task's page with its logs (Markdown), status and assignee.
+//! Tasks: my tasks, and a task's page with its logs (Markdown, with attachments: the log
+//! form is multipart, its CSRF token in the action's query string), status and assignee.
 
 use askama::Template;
 use axum::Router;
@@ -6,13 +7,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::error::UiError;
+use super::filter_builder::{Advanced, ListChrome, TASK_FIELDS};
 use super::form::UiForm;
+use super::item_sharing::{self, Item, ItemSharing};
+use super::listing::{self, Slice};
 use super::page::{Ctx, Ui, done, or_show_again};
 use crate::app::App;
 use crate::error::ApiError;
+use crate::http::multipart::Input;
 use crate::service::cases::{self, CaseView};
 use crate::service::logs::{self, LogView};
 use crate::service::{tasks, users};
@@ -23,6 +28,8 @@ pub fn router() -> Router<App> {
         .route("/tasks", get(my_tasks))
         .route("/tasks/{id}", get(show).post(update))
         .route("/tasks/{id}/logs", post(add_log))
+        .route("/tasks/{id}/logs/{log}/files/{sha256}", get(download_log_file))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::http::multipart::MAX_UPLOAD))
 }
 
 /// A task with the case it belongs to.
@@ -36,7 +43,12 @@ pub struct TaskRow {
 #[template(path = "ui/my_tasks.html")]
 struct MyTasks<'a> {
     mine: &'a [TaskRow],
+    mine_total: i64,
     waiting: &'a [TaskRow],
+    waiting_total: i64,
+    /// The builder's rows narrow both task tables.
+    lf: ListChrome<'a>,
+    error: Option<&'a str>,
     /// Open cases assigned to me (the first page; the case list's "My open cases" has all).
     my_cases: &'a [CaseView],
     my_cases_total: i64,
@@ -56,15 +68,41 @@ async fn rows(app: &App, ui: &Ui, list: Vec<Task>) -> Result<Vec<TaskRow>, ApiEr
     Ok(out)
 }
 
-/// "My work": open tasks assigned to me, and unassigned waiting tasks of my organisation.
-async fn my_tasks(State(app): State<App>, ui: Ui) -> Result<Response, UiError> {
-    let all = tasks::list(&app, &ui.caller).await?;
-    let open = |t: &Task| matches!(t.status.as_str(), "Waiting" | "InProgress");
-    let (mine, waiting): (Vec<Task>, Vec<Task>) = all
+/// Rows of one task table at most (the builder narrows a longer list).
+const TASK_TABLE_SIZE: i64 = 200;
+
+/// One task table: the tasks matching `filters` and the builder's rows, oldest first.
+async fn task_table(
+    app: &App,
+    ui: &Ui,
+    mut filters: Vec<Value>,
+    adv: &Advanced,
+) -> Result<(Slice, Vec<Task>), ApiError> {
+    // A refused row is reported once, by the page; here the rows are left out.
+    let _ = adv.apply(TASK_FIELDS, &mut filters);
+    let head = vec![json!({"_name": "listTask"})];
+    let mut slice =
+        listing::run_sized(app, &ui.caller, head, filters, ("_createdAt", "asc"), (1, TASK_TABLE_SIZE)).await?;
+    let tasks = std::mem::take(&mut slice.items)
         .into_iter()
-        .filter(|t| open(t) && (t.assignee.as_deref() == Some(ui.caller.login.as_str()) || t.assignee.is_none()))
-        .partition(|t| t.assignee.is_some());
-    let waiting: Vec<Task> = waiting.into_iter().filter(|t| t.status == "Waiting").collect();
+        .filter_map(|v| match v {
+            crate::service::query::EntityView::Task(t) => Some(*t),
+            _ => None,
+        })
+        .collect();
+    Ok((slice, tasks))
+}
+
+/// "My work": open tasks assigned to me, and unassigned waiting tasks of my organisation,
+/// both narrowed by the advanced filter.
+async fn my_tasks(State(app): State<App>, ui: Ui, adv: Advanced) -> Result<Response, UiError> {
+    let me = ui.caller.login.as_str();
+    let open = json!({"_or": [listing::eq("status", "Waiting"), listing::eq("status", "InProgress")]});
+    let (mine_slice, mine) = task_table(&app, &ui, vec![listing::eq("assignee", me), open], &adv).await?;
+    let unassigned = json!({"_not": {"_contains": "assignee"}});
+    let (waiting_slice, waiting) =
+        task_table(&app, &ui, vec![listing::eq("status", "Waiting"), unassigned], &adv).await?;
+    let refused = adv.filters(TASK_FIELDS).err().map(|e| e.to_string());
     let mine = rows(&app, &ui, mine).await?;
     let waiting = rows(&app, &ui, waiting).await?;
     let filters = vec![
@@ -79,8 +117,18 @@ async fn my_tasks(State(app): State<App>, ui: Ui) -> Result<Response, UiError> {
             _ => None,
         })
         .collect();
-    let page = MyTasks { mine: &mine, waiting: &waiting, my_cases: &my_cases, my_cases_total: slice.total };
-    ui.page("My tasks", page)
+    let page = MyTasks {
+        mine: &mine,
+        mine_total: mine_slice.total,
+        waiting: &waiting,
+        waiting_total: waiting_slice.total,
+        lf: ListChrome { path: "/tasks", keep: Vec::new(), adv: &adv, fields: TASK_FIELDS, slice: None },
+        error: refused.as_deref(),
+        my_cases: &my_cases,
+        my_cases_total: slice.total,
+    };
+    let status = if refused.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    ui.page_with_status(status, "My tasks", page)
 }
 
 #[derive(Template)]
@@ -92,10 +140,11 @@ struct TaskPage<'a> {
     logs: &'a [LogView],
     members: &'a [String],
     can_edit: bool,
+    sharing: Option<ItemSharing>,
     error: Option<&'a str>,
 }
 
-async fn render_task(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Result<Response, UiError> {
+pub async fn render_task(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Result<Response, UiError> {
     let t = tasks::get(app, &ui.caller, id).await?;
     let c = cases::get(app, &ui.caller, &crate::ids::render_id(t.case_id)).await?;
     let mut logs = logs::list_for_task(app, &ui.caller, id).await?;
@@ -110,7 +159,8 @@ async fn render_task(app: &App, ui: &Ui, id: &str, error: Option<&str>) -> Resul
     let can_edit = c.user_permissions.iter().any(|p| p == crate::auth::perm::MANAGE_TASK);
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let title = format!("Task {}", t.title);
-    let page = TaskPage { ctx: &ui.ctx, t: &t, c: &c, logs: &logs, members: &members, can_edit, error };
+    let sharing = item_sharing::section(app, ui, &c, Item::Task(id)).await?;
+    let page = TaskPage { ctx: &ui.ctx, t: &t, c: &c, logs: &logs, members: &members, can_edit, sharing, error };
     ui.page_with_status(status, &title, page)
 }
 
@@ -136,8 +186,37 @@ async fn update(State(app): State<App>, ui: Ui, Path(id): Path<String>, form: Ui
     outcome(&app, &ui, &id, result, "saved").await
 }
 
-async fn add_log(State(app): State<App>, ui: Ui, Path(id): Path<String>, form: UiForm) -> Result<Response, UiError> {
-    let body = form.json(&["message"]);
-    let result = logs::create(&app, &ui.caller, &id, &body, &[]).await.map(|_| ());
+async fn add_log(
+    State(app): State<App>,
+    ui: Ui,
+    Path(id): Path<String>,
+    input: Result<Input, ApiError>,
+) -> Result<Response, UiError> {
+    let result = match input.map(super::case_tabs::files::chosen) {
+        Ok((form, files)) => {
+            let message = form.get("message").and_then(serde_json::Value::as_str).map(str::trim).unwrap_or_default();
+            let body = if message.is_empty() { json!({}) } else { json!({ "message": message }) };
+            logs::create(&app, &ui.caller, &id, &body, &files).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
     outcome(&app, &ui, &id, result, "created").await
+}
+
+/// A file of one of the task's logs (the log must be the task's, the task visible).
+async fn download_log_file(
+    State(app): State<App>,
+    ui: Ui,
+    Path((id, log, sha256)): Path<(String, String, String)>,
+) -> Result<Response, UiError> {
+    let logs = logs::list_for_task(&app, &ui.caller, &id).await?;
+    let log_id = crate::ids::parse_id(&log).ok_or_else(|| ApiError::not_found("Log"))?;
+    let file = logs
+        .iter()
+        .filter(|l| l.log.id == log_id && !l.log.deleted)
+        .flat_map(|l| l.attachments.iter())
+        .find(|f| f.blob.sha256 == sha256)
+        .ok_or_else(|| ApiError::not_found("Attachment"))?;
+    let d = crate::service::attachments::download(&app, &ui.caller, &sha256, Some(&file.name)).await?;
+    Ok(crate::http::v1::download::file(d))
 }

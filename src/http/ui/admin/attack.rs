@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::http::multipart::{Input, MAX_UPLOAD};
 use crate::http::ui::error::UiError;
+use crate::http::ui::filter_builder::{Advanced, FieldDef, PATTERN_FIELDS};
 use crate::http::ui::listing::{self, Slice};
 use crate::http::ui::page::{Ctx, Ui};
 use crate::service::procedures::{self, ImportResult};
@@ -44,6 +45,10 @@ struct Catalogue<'a> {
     patterns: &'a [Pattern],
     slice: &'a Slice,
     q: &'a str,
+    /// The builder's rows, kept in the pager's links after `q`.
+    adv: &'a Advanced,
+    adv_fields: &'a [FieldDef],
+    adv_qs: String,
     report: Option<&'a Report>,
     error: Option<&'a str>,
 }
@@ -52,15 +57,18 @@ async fn render(
     app: &App,
     ui: &Ui,
     p: &Params,
+    adv: &Advanced,
     report: Option<&Report>,
     error: Option<&str>,
 ) -> Result<Response, UiError> {
     let q = p.q.as_deref().map(str::trim).unwrap_or_default();
-    let filters: Vec<Value> = if q.is_empty() {
+    let mut filters: Vec<Value> = if q.is_empty() {
         Vec::new()
     } else {
         vec![serde_json::json!({"_or": [listing::contains_text("patternId", q), listing::contains_text("name", q)]})]
     };
+    let refused = adv.apply(PATTERN_FIELDS, &mut filters);
+    let error = error.or(refused.as_deref());
     let mut slice =
         listing::run(app, &ui.caller, "listPattern", filters, ("patternId", "asc"), p.page.unwrap_or(1)).await?;
     let patterns: Vec<Pattern> = std::mem::take(&mut slice.items)
@@ -71,12 +79,22 @@ async fn render(
         })
         .collect();
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let page = Catalogue { ctx: &ui.ctx, patterns: &patterns, slice: &slice, q, report, error };
+    let page = Catalogue {
+        ctx: &ui.ctx,
+        patterns: &patterns,
+        slice: &slice,
+        q,
+        adv,
+        adv_fields: PATTERN_FIELDS,
+        adv_qs: adv.query_suffix(),
+        report,
+        error,
+    };
     ui.page_with_status(status, "ATT&CK catalogue", page)
 }
 
-async fn list(State(app): State<App>, ui: Ui, Query(p): Query<Params>) -> Result<Response, UiError> {
-    render(&app, &ui, &p, None, None).await
+async fn list(State(app): State<App>, ui: Ui, Query(p): Query<Params>, adv: Advanced) -> Result<Response, UiError> {
+    render(&app, &ui, &p, &adv, None, None).await
 }
 
 /// Imports the uploaded bundle and shows the catalogue with the import's report.
@@ -97,12 +115,12 @@ async fn import(State(app): State<App>, ui: Ui, input: Result<Input, ApiError>) 
                     ImportResult::Failure { message } => report.failures.push(message),
                 }
             }
-            render(&app, &ui, &Params::default(), Some(&report), None).await
+            render(&app, &ui, &Params::default(), &Advanced::default(), Some(&report), None).await
         }
         Err(e) => {
             let e = UiError::from(e);
             match e.form_message() {
-                Some(msg) => render(&app, &ui, &Params::default(), None, Some(&msg)).await,
+                Some(msg) => render(&app, &ui, &Params::default(), &Advanced::default(), None, Some(&msg)).await,
                 None => Err(e),
             }
         }

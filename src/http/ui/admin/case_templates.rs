@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -13,9 +13,12 @@ use serde_json::{Value, json};
 use crate::app::App;
 use crate::http::ui::cases::{PAPS, SEVERITIES, TLPS, tags};
 use crate::http::ui::error::UiError;
+use crate::http::ui::filter_builder::{Advanced, CASE_TEMPLATE_FIELDS, ListChrome};
 use crate::http::ui::form::UiForm;
+use crate::http::ui::listing::{self, PageParam};
 use crate::http::ui::page::{Ctx, Ui, done, or_show_again};
 use crate::service::case_templates::{self, CaseTemplateView};
+use crate::service::query::EntityView;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -73,20 +76,49 @@ struct List<'a> {
     severities: &'a [(i64, &'a str)],
     tlps: &'a [(i64, &'a str)],
     paps: &'a [(i64, &'a str)],
+    lf: ListChrome<'a>,
     error: Option<&'a str>,
     values: &'a UiForm,
 }
 
 async fn render_list(app: &App, ui: &Ui, error: Option<&str>, values: &UiForm) -> Result<Response, UiError> {
-    let templates = case_templates::list(app, &ui.caller).await?;
+    render_filtered(app, ui, error, values, &Advanced::default(), 1).await
+}
+
+async fn render_filtered(
+    app: &App,
+    ui: &Ui,
+    error: Option<&str>,
+    values: &UiForm,
+    adv: &Advanced,
+    page: i64,
+) -> Result<Response, UiError> {
+    let head = vec![json!({"_name": "listCaseTemplate"})];
+    let (mut slice, refused) =
+        listing::with_builder(app, &ui.caller, head, adv, CASE_TEMPLATE_FIELDS, ("name", "asc"), page).await?;
+    let templates: Vec<CaseTemplateView> = std::mem::take(&mut slice.items)
+        .into_iter()
+        .filter_map(|v| match v {
+            EntityView::CaseTemplate(t) => Some(*t),
+            _ => None,
+        })
+        .collect();
+    let error = error.or(refused.as_deref());
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let lf = ListChrome {
+        path: "/admin/case-templates",
+        keep: Vec::new(),
+        adv,
+        fields: CASE_TEMPLATE_FIELDS,
+        slice: Some(&slice),
+    };
     let page =
-        List { ctx: &ui.ctx, templates: &templates, severities: SEVERITIES, tlps: TLPS, paps: PAPS, error, values };
+        List { ctx: &ui.ctx, templates: &templates, severities: SEVERITIES, tlps: TLPS, paps: PAPS, lf, error, values };
     ui.page_with_status(status, "Case templates", page)
 }
 
-async fn list(State(app): State<App>, ui: Ui) -> Result<Response, UiError> {
-    render_list(&app, &ui, None, &UiForm::default()).await
+async fn list(State(app): State<App>, ui: Ui, Query(p): Query<PageParam>, adv: Advanced) -> Result<Response, UiError> {
+    render_filtered(&app, &ui, None, &UiForm::default(), &adv, p.page.unwrap_or(1)).await
 }
 
 async fn create(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, UiError> {

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -14,9 +14,12 @@ use serde_json::{Value, json};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::http::ui::error::UiError;
+use crate::http::ui::filter_builder::{Advanced, CUSTOM_FIELD_FIELDS, ListChrome};
 use crate::http::ui::form::UiForm;
+use crate::http::ui::listing::{self, PageParam};
 use crate::http::ui::page::{Ctx, Ui, done, or_show_again};
 use crate::service::custom_fields;
+use crate::service::query::EntityView;
 use crate::storage::custom_fields::CustomField;
 
 pub fn router() -> Router<App> {
@@ -32,6 +35,7 @@ struct List<'a> {
     ctx: &'a Ctx,
     fields: &'a [CustomField],
     types: &'a [&'a str],
+    lf: ListChrome<'a>,
     error: Option<&'a str>,
     values: &'a UiForm,
 }
@@ -60,15 +64,43 @@ pub fn options_text(f: &CustomField) -> String {
         .join(", ")
 }
 
-async fn render(app: &App, ui: &Ui, error: Option<&str>, values: &UiForm) -> Result<Response, UiError> {
-    let fields = custom_fields::list(app).await?;
+async fn render_list(
+    app: &App,
+    ui: &Ui,
+    error: Option<&str>,
+    values: &UiForm,
+    adv: &Advanced,
+    page: i64,
+) -> Result<Response, UiError> {
+    let head = vec![json!({"_name": "listCustomField"})];
+    let (mut slice, refused) =
+        listing::with_builder(app, &ui.caller, head, adv, CUSTOM_FIELD_FIELDS, ("name", "asc"), page).await?;
+    let fields: Vec<CustomField> = std::mem::take(&mut slice.items)
+        .into_iter()
+        .filter_map(|v| match v {
+            EntityView::CustomField(f) => Some(*f),
+            _ => None,
+        })
+        .collect();
+    let error = error.or(refused.as_deref());
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let page = List { ctx: &ui.ctx, fields: &fields, types: custom_fields::TYPES, error, values };
+    let lf = ListChrome {
+        path: "/admin/custom-fields",
+        keep: Vec::new(),
+        adv,
+        fields: CUSTOM_FIELD_FIELDS,
+        slice: Some(&slice),
+    };
+    let page = List { ctx: &ui.ctx, fields: &fields, types: custom_fields::TYPES, lf, error, values };
     ui.page_with_status(status, "Custom fields", page)
 }
 
-async fn list(State(app): State<App>, ui: Ui) -> Result<Response, UiError> {
-    render(&app, &ui, None, &UiForm::default()).await
+async fn render(app: &App, ui: &Ui, error: Option<&str>, values: &UiForm) -> Result<Response, UiError> {
+    render_list(app, ui, error, values, &Advanced::default(), 1).await
+}
+
+async fn list(State(app): State<App>, ui: Ui, Query(p): Query<PageParam>, adv: Advanced) -> Result<Response, UiError> {
+    render_list(&app, &ui, None, &UiForm::default(), &adv, p.page.unwrap_or(1)).await
 }
 
 async fn create(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, UiError> {

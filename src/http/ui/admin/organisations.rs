@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -10,9 +10,12 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::http::ui::error::UiError;
+use crate::http::ui::filter_builder::{Advanced, ListChrome, ORGANISATION_FIELDS};
 use crate::http::ui::form::UiForm;
+use crate::http::ui::listing::{self, PageParam};
 use crate::http::ui::page::{Ctx, Ui, done, or_show_again};
 use crate::service::organisations::{self, OrganisationView};
+use crate::service::query::EntityView;
 use crate::service::users::{self, UserView};
 
 pub fn router() -> Router<App> {
@@ -27,6 +30,7 @@ pub const SHARING_RULES: &[&str] = &["manual", "all", "none", "existingOnly", "u
 struct List<'a> {
     ctx: &'a Ctx,
     orgs: &'a [OrganisationView],
+    lf: ListChrome<'a>,
     error: Option<&'a str>,
     values: &'a UiForm,
 }
@@ -42,13 +46,41 @@ struct Detail<'a> {
 }
 
 async fn render_list(app: &App, ui: &Ui, error: Option<&str>, values: &UiForm) -> Result<Response, UiError> {
-    let orgs = organisations::list(app, &ui.caller).await?;
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    ui.page_with_status(status, "Organisations", List { ctx: &ui.ctx, orgs: &orgs, error, values })
+    render_filtered(app, ui, error, values, &Advanced::default(), 1).await
 }
 
-async fn list(State(app): State<App>, ui: Ui) -> Result<Response, UiError> {
-    render_list(&app, &ui, None, &UiForm::default()).await
+async fn render_filtered(
+    app: &App,
+    ui: &Ui,
+    error: Option<&str>,
+    values: &UiForm,
+    adv: &Advanced,
+    page: i64,
+) -> Result<Response, UiError> {
+    let head = vec![json!({"_name": "listOrganisation"})];
+    let (mut slice, refused) =
+        listing::with_builder(app, &ui.caller, head, adv, ORGANISATION_FIELDS, ("name", "asc"), page).await?;
+    let orgs: Vec<OrganisationView> = std::mem::take(&mut slice.items)
+        .into_iter()
+        .filter_map(|v| match v {
+            EntityView::Organisation(o) => Some(*o),
+            _ => None,
+        })
+        .collect();
+    let error = error.or(refused.as_deref());
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let lf = ListChrome {
+        path: "/admin/organisations",
+        keep: Vec::new(),
+        adv,
+        fields: ORGANISATION_FIELDS,
+        slice: Some(&slice),
+    };
+    ui.page_with_status(status, "Organisations", List { ctx: &ui.ctx, orgs: &orgs, lf, error, values })
+}
+
+async fn list(State(app): State<App>, ui: Ui, Query(p): Query<PageParam>, adv: Advanced) -> Result<Response, UiError> {
+    render_filtered(&app, &ui, None, &UiForm::default(), &adv, p.page.unwrap_or(1)).await
 }
 
 async fn create(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, UiError> {

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -11,9 +11,12 @@ use serde_json::{Value, json};
 use crate::app::App;
 use crate::auth::permissions::{self, PERMISSIONS, PermScope};
 use crate::http::ui::error::UiError;
+use crate::http::ui::filter_builder::{Advanced, ListChrome, PROFILE_FIELDS};
 use crate::http::ui::form::UiForm;
+use crate::http::ui::listing::{self, PageParam};
 use crate::http::ui::page::{Ctx, Ui, done, or_show_again};
 use crate::service::profiles;
+use crate::service::query::EntityView;
 use crate::storage::profiles::Profile;
 
 pub fn router() -> Router<App> {
@@ -53,6 +56,7 @@ struct List<'a> {
     ctx: &'a Ctx,
     profiles: &'a [Profile],
     permissions: Vec<PermissionRow>,
+    lf: ListChrome<'a>,
     error: Option<&'a str>,
     values: &'a UiForm,
 }
@@ -71,14 +75,36 @@ struct Detail<'a> {
 }
 
 async fn render_list(app: &App, ui: &Ui, error: Option<&str>, values: &UiForm) -> Result<Response, UiError> {
-    let profiles = profiles::list(app).await?;
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let permissions = rows(&values.all("permissions"));
-    ui.page_with_status(status, "Profiles", List { ctx: &ui.ctx, profiles: &profiles, permissions, error, values })
+    render_filtered(app, ui, error, values, &Advanced::default(), 1).await
 }
 
-async fn list(State(app): State<App>, ui: Ui) -> Result<Response, UiError> {
-    render_list(&app, &ui, None, &UiForm::default()).await
+async fn render_filtered(
+    app: &App,
+    ui: &Ui,
+    error: Option<&str>,
+    values: &UiForm,
+    adv: &Advanced,
+    page: i64,
+) -> Result<Response, UiError> {
+    let head = vec![json!({"_name": "listProfile"})];
+    let (mut slice, refused) =
+        listing::with_builder(app, &ui.caller, head, adv, PROFILE_FIELDS, ("name", "asc"), page).await?;
+    let profiles: Vec<Profile> = std::mem::take(&mut slice.items)
+        .into_iter()
+        .filter_map(|v| match v {
+            EntityView::Profile(p) => Some(*p),
+            _ => None,
+        })
+        .collect();
+    let error = error.or(refused.as_deref());
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let permissions = rows(&values.all("permissions"));
+    let lf = ListChrome { path: "/admin/profiles", keep: Vec::new(), adv, fields: PROFILE_FIELDS, slice: Some(&slice) };
+    ui.page_with_status(status, "Profiles", List { ctx: &ui.ctx, profiles: &profiles, permissions, lf, error, values })
+}
+
+async fn list(State(app): State<App>, ui: Ui, Query(p): Query<PageParam>, adv: Advanced) -> Result<Response, UiError> {
+    render_filtered(&app, &ui, None, &UiForm::default(), &adv, p.page.unwrap_or(1)).await
 }
 
 fn body(form: &UiForm) -> Value {

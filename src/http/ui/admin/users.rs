@@ -14,8 +14,11 @@ use crate::app::App;
 use crate::auth::{ADMIN_ORG, permissions};
 use crate::error::ApiError;
 use crate::http::ui::error::UiError;
+use crate::http::ui::filter_builder::{Advanced, ListChrome, USER_FIELDS};
 use crate::http::ui::form::UiForm;
+use crate::http::ui::listing;
 use crate::http::ui::page::{Ctx, Ui, done, or_show_again};
+use crate::service::query::EntityView;
 use crate::service::users::{self, UserView};
 use crate::service::{organisations, profiles};
 use crate::storage::profiles::Profile;
@@ -39,6 +42,7 @@ pub fn router() -> Router<App> {
 #[derive(Deserialize)]
 struct OrgParam {
     organisation: Option<String>,
+    page: Option<i64>,
 }
 
 #[derive(Template)]
@@ -50,6 +54,7 @@ struct List<'a> {
     organisations: &'a [String],
     users: &'a [UserView],
     profiles: &'a [Profile],
+    lf: ListChrome<'a>,
     error: Option<&'a str>,
     values: &'a UiForm,
 }
@@ -86,9 +91,32 @@ async fn render_list(
     error: Option<&str>,
     values: &UiForm,
 ) -> Result<Response, UiError> {
+    render_filtered(app, ui, org, error, values, &Advanced::default(), 1).await
+}
+
+async fn render_filtered(
+    app: &App,
+    ui: &Ui,
+    org: Option<&str>,
+    error: Option<&str>,
+    values: &UiForm,
+    adv: &Advanced,
+    page: i64,
+) -> Result<Response, UiError> {
     let org_name = org.unwrap_or(&ui.caller.organisation).to_owned();
-    let users = users::list(app, &ui.caller, Some(&org_name)).await?;
     let org = organisations::get(app, &ui.caller, &org_name).await?;
+    // The organisation's members, through the query service like every list.
+    let head = vec![json!({"_name": "getOrganisation", "idOrName": org.org.name}), json!({"_name": "users"})];
+    let (mut slice, refused) =
+        listing::with_builder(app, &ui.caller, head, adv, USER_FIELDS, ("login", "asc"), page).await?;
+    let users: Vec<UserView> = std::mem::take(&mut slice.items)
+        .into_iter()
+        .filter_map(|v| match v {
+            EntityView::User(u) => Some(*u),
+            _ => None,
+        })
+        .collect();
+    let error = error.or(refused.as_deref());
     let organisations = manageable_orgs(app, ui).await?;
     let profiles = grantable(profiles::list(app).await?, &org.org.name);
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -100,15 +128,22 @@ async fn render_list(
         organisations: &organisations,
         users: &users,
         profiles: &profiles,
+        lf: ListChrome {
+            path: "/admin/users",
+            keep: vec![("organisation", org.org.name.clone())],
+            adv,
+            fields: USER_FIELDS,
+            slice: Some(&slice),
+        },
         error,
         values,
     };
     ui.page_with_status(status, &title, page)
 }
 
-async fn list(State(app): State<App>, ui: Ui, Query(q): Query<OrgParam>) -> Result<Response, UiError> {
+async fn list(State(app): State<App>, ui: Ui, Query(q): Query<OrgParam>, adv: Advanced) -> Result<Response, UiError> {
     let org = q.organisation.filter(|o| !o.trim().is_empty());
-    render_list(&app, &ui, org.as_deref(), None, &UiForm::default()).await
+    render_filtered(&app, &ui, org.as_deref(), None, &UiForm::default(), &adv, q.page.unwrap_or(1)).await
 }
 
 async fn create(State(app): State<App>, ui: Ui, form: UiForm) -> Result<Response, UiError> {

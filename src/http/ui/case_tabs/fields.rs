@@ -60,7 +60,7 @@ fn typed(def: &CustomField, raw: &str) -> Result<Value, ApiError> {
 }
 
 /// The form: `cf.<name>` per value shown, and optionally `addField` + `addValue`.
-fn values_of(form: &UiForm, defs: &[CustomField]) -> Result<Map<String, Value>, ApiError> {
+pub fn values_of(form: &UiForm, defs: &[CustomField]) -> Result<Map<String, Value>, ApiError> {
     let def = |name: &str| {
         defs.iter().find(|d| d.name == name).ok_or_else(|| ApiError::BadRequest(format!("Unknown custom field {name}")))
     };

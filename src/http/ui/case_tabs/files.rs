@@ -84,7 +84,7 @@ async fn show(State(app): State<App>, ui: Ui, Path(number): Path<String>) -> Res
 
 /// The chosen files of a multipart form; a file input left empty sends a part without name
 /// or content, which is no file at all.
-fn chosen(input: Input) -> (Value, Vec<attachments::Upload>) {
+pub fn chosen(input: Input) -> (Value, Vec<attachments::Upload>) {
     let files = input.files.into_iter().filter(|f| !f.filename.is_empty() || !f.bytes.is_empty()).collect();
     (input.json, files)
 }
