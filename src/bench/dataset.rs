@@ -24,7 +24,7 @@ use serde_json::json;
 
 use crate::args;
 use crate::auth::secrets::sha256_hex;
-use crate::storage::{StorageError, Store, Value, seed};
+use crate::storage::{DatabaseUrl, StorageError, Value, seed};
 
 /// Sizes of a generated dataset.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -157,6 +157,7 @@ const WORDS_TARGET: &[&str] = &[
 const TASKS: &[&str] = &["Triage", "Containment", "Eradication", "Recovery", "Lessons learned"];
 const TASK_STATUSES: &[&str] = &["Waiting", "InProgress", "Completed"];
 
+#[derive(Clone)]
 pub struct Orgs {
     pub soc: i64,
     pub cert: i64,
@@ -403,9 +404,9 @@ fn observable_row(
 }
 
 /// The generator's state across transactions.
-struct Generator<'a> {
+struct Generator {
     rng: Rng,
-    orgs: &'a Orgs,
+    orgs: Orgs,
     shape: Shape,
     ids: Ids,
     owner_profile: i64,
@@ -413,7 +414,7 @@ struct Generator<'a> {
     written: Written,
 }
 
-impl Generator<'_> {
+impl Generator {
     /// A request id as the HTTP layer makes them (one per API call).
     fn request_id(&mut self) -> String {
         format!("{:016x}", self.rng.next_u64())
@@ -736,10 +737,16 @@ fn capitalise(word: &str) -> String {
 }
 
 /// Writes `shape.cases` cases and `shape.alerts` alerts (30 % of them imported into
-/// cases) with everything the API writes alongside. Returns what was written.
-pub async fn generate(store: &Store, orgs: &Orgs, shape: Shape, seed_value: u64) -> Result<Written, String> {
+/// cases) with everything the API writes alongside, into the database `url` names, which
+/// no server may be using. Returns what was written.
+///
+/// The rows are generated on a thread of their own, one transaction's worth ahead of the
+/// loader, so that generating (JSON details, SHA-256 of observable values) and writing
+/// overlap on two cores.
+pub async fn generate(url: &DatabaseUrl, orgs: &Orgs, shape: Shape, seed_value: u64) -> Result<Written, String> {
     let e = |e: StorageError| e.to_string();
-    let mut tx = store.write().await.map_err(e)?;
+    let loader = seed::Loader::open(url).await.map_err(e)?;
+    let mut tx = loader.begin().await.map_err(e)?;
     let owner_profile = seed::profile_id(&mut tx, "org-admin").await.map_err(e)?;
     let analyst_profile = seed::profile_id(&mut tx, "analyst").await.map_err(e)?;
     let ids = Ids {
@@ -749,6 +756,7 @@ pub async fn generate(store: &Store, orgs: &Orgs, shape: Shape, seed_value: u64)
         observable: seed::next_id(&mut tx, "observable").await.map_err(e)?,
         alert: seed::next_id(&mut tx, "alert").await.map_err(e)?,
     };
+    let first_number = seed::reserve_case_numbers(&mut tx, shape.cases as i64).await.map_err(e)?;
     let bulk = seed::begin_bulk_load(
         &mut tx,
         &["observable", "observable_fts", "cases_fts", "task_fts", "alert_fts"],
@@ -756,50 +764,86 @@ pub async fn generate(store: &Store, orgs: &Orgs, shape: Shape, seed_value: u64)
     )
     .await
     .map_err(e)?;
-    tx.commit().await.map_err(e)?;
+    let mut open = Some(loader.next_batch(tx).await.map_err(e)?);
 
-    let mut g = Generator {
+    let g = Generator {
         rng: Rng::new(seed_value),
-        orgs,
+        orgs: orgs.clone(),
         shape,
         ids,
         owner_profile,
         analyst_profile,
         written: Written::default(),
     };
-    let imported = if shape.cases == 0 { 0 } else { (shape.alerts * 3 / 10).min(shape.cases) };
-    let import_every = shape.cases.checked_div(imported).unwrap_or(usize::MAX);
-    let mut done = 0;
-    while done < shape.cases {
-        let n = CASES_PER_TX.min(shape.cases - done);
-        let mut tx = store.write().await.map_err(e)?;
-        let first = seed::reserve_case_numbers(&mut tx, n as i64).await.map_err(e)?;
-        let mut rows = Rows::default();
-        for k in 0..n {
-            let i = done + k;
-            let with_alert = i % import_every == import_every - 1 && g.written.alerts < imported;
-            g.case(&mut rows, first + k as i64, i, with_alert);
+    // Two batches in flight at most: one being written, one ready.
+    let (batches, mut ready) = tokio::sync::mpsc::channel::<Rows>(1);
+    let producer = tokio::task::spawn_blocking(move || g.run(first_number, &batches));
+    let mut failure = None;
+    while let Some(rows) = ready.recv().await {
+        let Some(mut tx) = open.take() else { break };
+        let batch = async {
+            rows.write(&mut tx).await?;
+            loader.next_batch(tx).await
+        };
+        match batch.await {
+            Ok(next) => open = Some(next),
+            Err(err) => {
+                failure = Some(err.to_string());
+                break;
+            }
         }
-        rows.write(&mut tx).await.map_err(e)?;
-        tx.commit().await.map_err(e)?;
-        done += n;
     }
-    let queued = shape.alerts - g.written.alerts;
-    let mut done = 0;
-    while done < queued {
-        let n = (CASES_PER_TX * 2).min(queued - done);
-        let mut tx = store.write().await.map_err(e)?;
-        let mut rows = Rows::default();
-        for k in 0..n {
-            g.queued_alert(&mut rows, done + k, queued);
-        }
-        rows.write(&mut tx).await.map_err(e)?;
-        tx.commit().await.map_err(e)?;
-        done += n;
+    // Closing the channel stops the producer if the loader gave up.
+    drop(ready);
+    let written = producer.await.map_err(|e| format!("the dataset generator failed: {e}"))?;
+    if let Some(err) = failure {
+        return Err(err);
     }
-    let mut tx = store.write().await.map_err(e)?;
+    let Some(mut tx) = open else { return Err("the loader's transaction was lost".into()) };
     seed::end_bulk_load(&mut tx, bulk).await.map_err(e)?;
-    tx.commit().await.map_err(e)?;
-    seed::vacuum(store).await.map_err(e)?;
-    Ok(g.written)
+    loader.commit(tx).await.map_err(e)?;
+    loader.vacuum().await.map_err(e)?;
+    loader.close().await;
+    Ok(written)
+}
+
+impl Generator {
+    /// Generates every batch in order and hands each to the loader; returns what was
+    /// generated (all of it unless the loader stopped listening).
+    fn run(mut self, first_number: i64, out: &tokio::sync::mpsc::Sender<Rows>) -> Written {
+        let shape = self.shape;
+        let imported = if shape.cases == 0 { 0 } else { (shape.alerts * 3 / 10).min(shape.cases) };
+        let import_every = shape.cases.checked_div(imported).unwrap_or(usize::MAX);
+        // Small datasets are cut into several transactions too, so that generating and
+        // writing overlap from the start.
+        let per_tx = (shape.cases / 8).clamp(100, CASES_PER_TX);
+        let mut done = 0;
+        while done < shape.cases {
+            let n = per_tx.min(shape.cases - done);
+            let mut rows = Rows::default();
+            for k in 0..n {
+                let i = done + k;
+                let with_alert = i % import_every == import_every - 1 && self.written.alerts < imported;
+                self.case(&mut rows, first_number + i as i64, i, with_alert);
+            }
+            if out.blocking_send(rows).is_err() {
+                return self.written;
+            }
+            done += n;
+        }
+        let queued = shape.alerts - self.written.alerts;
+        let mut done = 0;
+        while done < queued {
+            let n = (queued / 4).clamp(100, CASES_PER_TX * 2).min(queued - done);
+            let mut rows = Rows::default();
+            for k in 0..n {
+                self.queued_alert(&mut rows, done + k, queued);
+            }
+            if out.blocking_send(rows).is_err() {
+                return self.written;
+            }
+            done += n;
+        }
+        self.written
+    }
 }

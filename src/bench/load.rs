@@ -1,5 +1,6 @@
 //! A closed-loop load generator: `concurrency` workers each send requests back to back over
-//! keep-alive connections until `total` requests were sent, recording each latency.
+//! keep-alive connections until `total` requests were sent (or the time budget is spent),
+//! recording each latency.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,7 +9,11 @@ use std::time::{Duration, Instant};
 
 use super::stats::Figure;
 
-/// Runs `op(i)` for i in 0..total with `concurrency` concurrent workers. `op` returns whether
+/// The longest a scenario runs: enough samples for stable percentiles at any dataset size,
+/// and the full mode's slow scenarios (full-text at a million cases) do not take an hour.
+const BUDGET: Duration = Duration::from_secs(45);
+
+/// Runs `op(i)` for i in 0..total (stopping early when [`BUDGET`] is spent) with `concurrency` concurrent workers. `op` returns whether
 /// the operation succeeded; failures are counted, not timed.
 pub async fn run<F, Fut>(scenario: &str, total: usize, concurrency: usize, op: F) -> Figure
 where
@@ -27,7 +32,7 @@ where
             let mut errors = 0usize;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
+                if i >= total || start.elapsed() >= BUDGET {
                     break;
                 }
                 let t = Instant::now();

@@ -40,6 +40,14 @@ pub struct BenchArgs {
     /// ten cases), e.g. to profile at an intermediate size.
     #[arg(long)]
     pub cases: Option<usize>,
+    /// Only generate the dataset (through the API set-up and the bulk loader) and report
+    /// how fast; no scenarios. For measuring and profiling the generator.
+    #[arg(long)]
+    pub seed_only: bool,
+    /// Keep the run's temporary directory (SQLite database, server data) for inspection
+    /// instead of deleting it; its path is printed in the notes.
+    #[arg(long)]
+    pub keep_data: bool,
 }
 
 /// Sizes of one run.
@@ -111,8 +119,14 @@ pub async fn run(args: BenchArgs) -> Result<Report, String> {
     let sizes = Sizes::for_args(&args);
     let tmp = std::env::temp_dir().join(format!("waggle-bench-{}", crate::auth::secrets::new_token(6)));
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    let result = run_in(&args, sizes, &tmp).await;
-    let _ = std::fs::remove_dir_all(&tmp);
+    let mut result = run_in(&args, sizes, &tmp).await;
+    if args.keep_data {
+        if let Ok(report) = &mut result {
+            report.notes.push(format!("data kept in {}", tmp.display()));
+        }
+    } else {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
     result
 }
 
@@ -121,12 +135,14 @@ async fn run_in(args: &BenchArgs, sizes: Sizes, tmp: &std::path::Path) -> Result
     // Cold start and idle memory of the real binary, on an empty SQLite data dir.
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let port = free_port().await?;
-    let (cold_start_ms, idle_rss_kib) = match memory::cold_start(&exe, &tmp.join("cold"), port).await {
-        Ok((d, rss)) => (Some(d.as_secs_f64() * 1000.0), rss),
-        Err(e) => {
+    let cold_start = if args.seed_only { None } else { Some(memory::cold_start(&exe, &tmp.join("cold"), port).await) };
+    let (cold_start_ms, idle_rss_kib) = match cold_start {
+        Some(Ok((d, rss))) => (Some(d.as_secs_f64() * 1000.0), rss),
+        Some(Err(e)) => {
             notes.push(format!("cold start not measured: {e}"));
             (None, None)
         }
+        None => (None, None),
     };
 
     let data_dir = tmp.join("data");
@@ -141,8 +157,11 @@ async fn run_in(args: &BenchArgs, sizes: Sizes, tmp: &std::path::Path) -> Result
     let mut figures = Vec::new();
 
     // Limits first, on a quiet machine.
-    let trivial = limits::trivial_handler(sizes.requests, c).await?;
-    let raw = raw_limit(tmp, sizes.raw_alerts).await?;
+    let limits = if args.seed_only {
+        None
+    } else {
+        Some((limits::trivial_handler(sizes.requests, c).await?, raw_limit(tmp, sizes.raw_alerts).await?))
+    };
 
     // Organisations and users through the API, on the first start of the server.
     let server = BenchServer::start(&exe, &data_dir, args.database_url.as_deref()).await?;
@@ -152,7 +171,6 @@ async fn run_in(args: &BenchArgs, sizes: Sizes, tmp: &std::path::Path) -> Result
     server.stop().await;
 
     // The dataset, through the storage layer in bulk, while the server is down.
-    let store = crate::storage::open(&backend_url, config.sqlite_synchronous, 4).await.map_err(|e| e.to_string())?;
     let seed_start = std::time::Instant::now();
     let orgs = dataset::Orgs {
         soc: soc.0,
@@ -160,7 +178,7 @@ async fn run_in(args: &BenchArgs, sizes: Sizes, tmp: &std::path::Path) -> Result
         soc_users: soc.1.iter().map(|u| u.0.clone()).collect(),
         cert_users: cert.1.iter().map(|u| u.0.clone()).collect(),
     };
-    let written = dataset::generate(&store, &orgs, sizes.shape, args.seed).await?;
+    let written = dataset::generate(&backend_url, &orgs, sizes.shape, args.seed).await?;
     let seed_secs = seed_start.elapsed().as_secs_f64();
     notes.push(format!(
         "dataset: {} cases, {} tasks, {} observables, {} alerts, {} shares, {} audit entries; generated in {seed_secs:.1} s \
@@ -175,6 +193,20 @@ async fn run_in(args: &BenchArgs, sizes: Sizes, tmp: &std::path::Path) -> Result
         written.rows() as f64 / seed_secs.max(1e-9),
     ));
     let seeded = Some(written);
+    let Some((trivial, raw)) = limits else {
+        return Ok(Report {
+            backend: backend_url.to_string(),
+            mode: "seed only",
+            sizes,
+            cold_start_ms,
+            idle_rss_kib,
+            figures,
+            notes,
+            seeded,
+            seed_seconds: Some(seed_secs),
+        });
+    };
+    let store = crate::storage::open(&backend_url, config.sqlite_synchronous, 4).await.map_err(|e| e.to_string())?;
     let mut tx = store.read().await.map_err(|e| e.to_string())?;
     let visible_cases = format!("organisation_id = {}", soc.0);
     let case_ids =

@@ -145,15 +145,6 @@ impl Store {
         Ok(())
     }
 
-    /// Runs a maintenance statement outside any transaction, on PostgreSQL only (`VACUUM`
-    /// cannot run inside one; SQLite needs nothing of the kind after a bulk load).
-    pub(super) async fn maintenance(&self, sql: &str) -> Result<(), StorageError> {
-        if let Pools::Postgres(pool) = &self.pools {
-            sqlx::raw_sql(sql).execute(pool).await?;
-        }
-        Ok(())
-    }
-
     pub async fn close(&self) {
         match &self.pools {
             Pools::Sqlite { writer, reader } => {
@@ -249,6 +240,30 @@ macro_rules! bind_all {
         }
         q
     }};
+}
+
+impl Tx {
+    /// A plain `BEGIN … COMMIT` transaction on a connection of its own, outside the group
+    /// commit: the bulk loader's (`seed::Loader`), while the server is stopped.
+    pub(super) fn own_sqlite(t: sqlx::Transaction<'static, Sqlite>) -> Tx {
+        Tx { inner: TxInner::Sqlite(t), deadline: None }
+    }
+
+    /// The PostgreSQL twin of [`Tx::own_sqlite`].
+    pub(super) fn own_postgres(t: sqlx::Transaction<'static, Postgres>) -> Tx {
+        Tx { inner: TxInner::Postgres(t), deadline: None }
+    }
+
+    /// Streams `data` (PostgreSQL's COPY text format) into `COPY … FROM STDIN`; returns the
+    /// number of rows. PostgreSQL only: the bulk loader's fastest path.
+    pub(super) async fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, StorageError> {
+        let TxInner::Postgres(t) = &mut self.inner else {
+            return Err(StorageError::Sqlx(sqlx::Error::Configuration("COPY needs PostgreSQL".into())));
+        };
+        let mut copy = t.copy_in_raw(statement).await?;
+        copy.send(data).await?;
+        Ok(copy.finish().await?)
+    }
 }
 
 impl Tx {

@@ -9,6 +9,7 @@ mod harness;
 mod alerts;
 mod attachments;
 mod auth;
+mod bench_dataset;
 mod case_gaps;
 mod cases;
 mod errors;
