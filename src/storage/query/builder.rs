@@ -39,6 +39,9 @@ pub struct Builder<'a> {
     pub ctx: &'a QueryContext,
     pub limits: Limits,
     pub custom_fields: &'a HashMap<String, CustomFieldDef>,
+    /// The query ends in a sorted page (and counts nothing): full-text predicates should
+    /// let the ordered scan drive, see `fulltext::predicate`.
+    pub sorted_page: bool,
     args: Vec<Value>,
     org: Option<usize>,
     login: Option<usize>,
@@ -52,7 +55,17 @@ impl<'a> Builder<'a> {
         limits: Limits,
         custom_fields: &'a HashMap<String, CustomFieldDef>,
     ) -> Builder<'a> {
-        Builder { backend, ctx, limits, custom_fields, args: Vec::new(), org: None, login: None, aliases: 0 }
+        Builder {
+            backend,
+            ctx,
+            limits,
+            custom_fields,
+            sorted_page: false,
+            args: Vec::new(),
+            org: None,
+            login: None,
+            aliases: 0,
+        }
     }
 
     /// A builder whose first placeholders are already taken by `args` (the values of an
@@ -64,7 +77,7 @@ impl<'a> Builder<'a> {
         custom_fields: &'a HashMap<String, CustomFieldDef>,
         args: Vec<Value>,
     ) -> Builder<'a> {
-        Builder { backend, ctx, limits, custom_fields, args, org: None, login: None, aliases: 0 }
+        Builder { backend, ctx, limits, custom_fields, sorted_page: false, args, org: None, login: None, aliases: 0 }
     }
 
     /// Binds a value; returns its placeholder.

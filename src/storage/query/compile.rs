@@ -239,6 +239,9 @@ pub fn compile(
     steps: &[Step],
 ) -> Result<Plan, QueryError> {
     let mut b = Builder::new(backend, ctx, limits, custom_fields);
+    b.sorted_page = steps.iter().any(|s| matches!(s, Step::Sort(_)))
+        && steps.iter().any(|s| matches!(s, Step::Page(_)))
+        && !steps.iter().any(|s| matches!(s, Step::Count | Step::LimitedCount));
     let mut current = start(&mut b, initial)?;
     let mut page: Option<Page> = None;
     for (index, step) in steps.iter().enumerate() {

@@ -120,7 +120,14 @@ pub fn predicate(b: &mut Builder, index: &str, alias: &str, text: &str) -> Resul
     Ok(Some(match b.backend {
         Backend::Sqlite => {
             let p = b.bind(fts5_query(&terms));
-            format!("{alias}.id IN (SELECT rowid FROM {index} WHERE {index} MATCH {p})")
+            // For a sorted page, `+` keeps SQLite from driving the query by the match list
+            // (look up every match, check its visibility, sort them all, keep 15): it walks
+            // the sort's index instead and stops at the page's end, testing membership in
+            // the match list. At a million cases a common term matched 223,000 cases:
+            // 329 ms by the match list, 31 ms by the ordered walk (a term matching nothing
+            // walks the whole index, 53 ms). Counts keep the match-driven plan.
+            let id = if b.sorted_page { format!("+{alias}.id") } else { format!("{alias}.id") };
+            format!("{id} IN (SELECT rowid FROM {index} WHERE {index} MATCH {p})")
         }
         Backend::Postgres => {
             let q = tsquery(b, &terms);
