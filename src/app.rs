@@ -23,6 +23,8 @@ pub struct AppInner {
     pub password_cache: PasswordCache,
     /// Key of the UI's CSRF tokens, derived from the server secret.
     pub csrf: crate::http::ui::csrf::CsrfKey,
+    /// The queue of alert creations, written in batches.
+    pub alert_intake: crate::service::alerts::intake::AlertIntake,
 }
 
 impl std::ops::Deref for App {
@@ -35,6 +37,7 @@ impl std::ops::Deref for App {
 impl App {
     pub fn new(store: Store, config: Config, secret: &[u8]) -> App {
         App(Arc::new(AppInner {
+            alert_intake: crate::service::alerts::intake::AlertIntake::new(store.clone()),
             store,
             sealer: Sealer::new(secret),
             config,

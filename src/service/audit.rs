@@ -18,24 +18,30 @@ pub struct Action<'a> {
 
 /// Records an action of `caller` in the same transaction as the change itself.
 pub async fn record(tx: &mut Tx, caller: &Caller, action: Action<'_>, now: i64) -> Result<(), ApiError> {
-    audit::insert(
-        tx,
-        &NewAudit {
-            request_id: &caller.request_id,
-            created_by: &caller.login,
-            organisation_id: Some(caller.organisation_id),
-            operation: action.operation,
-            object_type: action.object_type,
-            object_id: Some(action.object_id),
-            root_type: action.root.map(|r| r.0),
-            root_id: action.root.map(|r| r.1),
-            details: action.details,
-            main_action: true,
-        },
-        now,
-    )
-    .await?;
+    audit::insert_many(tx, &[entry(caller, &action)], now).await?;
     Ok(())
+}
+
+/// [`record`] for several (caller, action) pairs in one statement (batched ingestion).
+pub async fn record_many(tx: &mut Tx, actions: &[(&Caller, Action<'_>)], now: i64) -> Result<(), ApiError> {
+    let rows: Vec<NewAudit> = actions.iter().map(|(caller, action)| entry(caller, action)).collect();
+    audit::insert_many(tx, &rows, now).await?;
+    Ok(())
+}
+
+fn entry<'a>(caller: &'a Caller, action: &Action<'a>) -> NewAudit<'a> {
+    NewAudit {
+        request_id: &caller.request_id,
+        created_by: &caller.login,
+        organisation_id: Some(caller.organisation_id),
+        operation: action.operation,
+        object_type: action.object_type,
+        object_id: Some(action.object_id),
+        root_type: action.root.map(|r| r.0),
+        root_id: action.root.map(|r| r.1),
+        details: action.details.clone(),
+        main_action: true,
+    }
 }
 
 /// `GET /audit`: the latest entries the caller may see.

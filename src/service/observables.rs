@@ -175,7 +175,12 @@ pub async fn type_table(tx: &mut Tx) -> Result<HashMap<String, bool>, ApiError> 
 /// The type table restricted to the types `specs` use: what `prepare` needs, in one small
 /// query (the hot ingestion path must not read the whole table per alert).
 pub async fn type_table_for(tx: &mut Tx, specs: &[Spec]) -> Result<HashMap<String, bool>, ApiError> {
-    let mut names: Vec<&str> = specs.iter().map(|s| s.data_type.as_str()).collect();
+    type_table_for_all(tx, &[specs]).await
+}
+
+/// [`type_table_for`] over the observables of several requests (batched ingestion).
+pub async fn type_table_for_all(tx: &mut Tx, lists: &[&[Spec]]) -> Result<HashMap<String, bool>, ApiError> {
+    let mut names: Vec<&str> = lists.iter().flat_map(|l| l.iter()).map(|s| s.data_type.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     Ok(observable_types::attachment_flags(tx, &names).await?.into_iter().collect())

@@ -108,18 +108,41 @@ pub struct NewAlert {
     pub case_template: Option<String>,
 }
 
-/// Inserts the alert and its tag index rows (two statements). A duplicate triple fails on
-/// `alert_type_source_ref_key`.
-pub async fn insert(tx: &mut Tx, a: &NewAlert, by: &str, now: i64) -> Result<i64, StorageError> {
-    let in_progress = (a.stage == "InProgress").then_some(now);
-    let closed = (a.stage == "Closed").then_some(now);
-    let id = tx
-        .fetch_i64(
+/// Alerts per multi-row INSERT: 25 binds each.
+const INSERT_BATCH: usize = 100;
+
+/// Inserts alerts (each with its author) and their tag index rows, a few statements for
+/// the lot. An alert whose (organisation, type, source, sourceRef) already exists is not
+/// inserted: `None` at its position. The caller passes distinct triples.
+pub async fn insert_many(tx: &mut Tx, items: &[(&NewAlert, &str)], now: i64) -> Result<Vec<Option<i64>>, StorageError> {
+    let mut ids: std::collections::HashMap<(i64, String, String, String), i64> =
+        std::collections::HashMap::with_capacity(items.len());
+    for chunk in items.chunks(INSERT_BATCH) {
+        let mut sql = String::from(
             "INSERT INTO alert (organisation_id, type, source, source_ref, external_link, title, description, severity, \
              tlp, pap, date, last_sync_date, tags, flag, status, stage, read, follow, summary, assignee, case_template, \
-             new_date, in_progress_date, closed_date, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-             $9, $10, $11, $12, $13, $14, $15, $16, FALSE, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id",
-            args![
+             new_date, in_progress_date, closed_date, created_by, created_at) VALUES ",
+        );
+        let mut binds: Vec<Value> = Vec::with_capacity(chunk.len() * 25);
+        for (i, (a, by)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let b = binds.len();
+            // Columns 1–16, FALSE for `read`, then 17–25 (offset by `b`).
+            sql.push('(');
+            for k in 1..=25 {
+                if k > 1 {
+                    sql.push_str(", ");
+                }
+                if k == 17 {
+                    sql.push_str("FALSE, ");
+                }
+                use std::fmt::Write;
+                let _ = write!(sql, "${}", b + k);
+            }
+            sql.push(')');
+            binds.extend(args![
                 a.organisation_id,
                 a.alert_type.as_str(),
                 a.source.as_str(),
@@ -141,32 +164,51 @@ pub async fn insert(tx: &mut Tx, a: &NewAlert, by: &str, now: i64) -> Result<i64
                 a.assignee.clone(),
                 a.case_template.clone(),
                 now,
-                in_progress,
-                closed,
-                by,
+                (a.stage == "InProgress").then_some(now),
+                (a.stage == "Closed").then_some(now),
+                *by,
                 now
-            ],
-        )
-        .await?;
-    insert_tags(tx, id, &a.tags).await?;
-    Ok(id)
+            ]);
+        }
+        // A duplicate triple is skipped, not an error, so one duplicate does not fail the
+        // others of a batch. RETURNING order is unspecified: match rows back by the triple.
+        sql.push_str(" ON CONFLICT DO NOTHING RETURNING id, organisation_id, type, source, source_ref");
+        for row in tx.fetch_all(&sql, binds).await? {
+            let key = (row.get("organisation_id")?, row.get("type")?, row.get("source")?, row.get("source_ref")?);
+            ids.insert(key, row.get("id")?);
+        }
+    }
+    let out: Vec<Option<i64>> = items
+        .iter()
+        .map(|(a, _)| {
+            ids.get(&(a.organisation_id, a.alert_type.clone(), a.source.clone(), a.source_ref.clone())).copied()
+        })
+        .collect();
+    let tags: Vec<(i64, &str)> = items
+        .iter()
+        .zip(&out)
+        .filter_map(|((a, _), id)| id.map(|id| (id, a)))
+        .flat_map(|(id, a)| a.tags.iter().map(move |t| (id, t.as_str())))
+        .collect();
+    insert_tags(tx, &tags).await?;
+    Ok(out)
 }
 
-async fn insert_tags(tx: &mut Tx, id: i64, tags: &[String]) -> Result<(), StorageError> {
-    if tags.is_empty() {
-        return Ok(());
-    }
-    let mut sql = String::from("INSERT INTO alert_tag (alert_id, tag) VALUES ");
-    let mut binds: Vec<Value> = Vec::with_capacity(tags.len() * 2);
-    for (i, t) in tags.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
+async fn insert_tags(tx: &mut Tx, rows: &[(i64, &str)]) -> Result<(), StorageError> {
+    for chunk in rows.chunks(500) {
+        let mut sql = String::from("INSERT INTO alert_tag (alert_id, tag) VALUES ");
+        let mut binds: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
+        for (i, (id, t)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            use std::fmt::Write;
+            let _ = write!(sql, "(${}, ${})", 2 * i + 1, 2 * i + 2);
+            binds.extend(args![*id, *t]);
         }
-        sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-        binds.extend(args![id, t.as_str()]);
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        tx.execute(&sql, binds).await?;
     }
-    sql.push_str(" ON CONFLICT DO NOTHING");
-    tx.execute(&sql, binds).await?;
     Ok(())
 }
 
@@ -375,7 +417,8 @@ pub async fn update(tx: &mut Tx, id: i64, u: &AlertUpdate, by: &str, now: i64) -
     tx.execute(&sql, binds).await?;
     if let Some(tags) = &u.tags {
         tx.execute("DELETE FROM alert_tag WHERE alert_id = $1", args![id]).await?;
-        insert_tags(tx, id, tags).await?;
+        let rows: Vec<(i64, &str)> = tags.iter().map(|t| (id, t.as_str())).collect();
+        insert_tags(tx, &rows).await?;
     }
     Ok(())
 }

@@ -37,25 +37,41 @@ pub struct AuditEntry {
     pub main_action: bool,
 }
 
-pub async fn insert(tx: &mut Tx, a: &NewAudit<'_>, now: i64) -> Result<i64, StorageError> {
-    tx.fetch_i64(
-        "INSERT INTO audit (created_at, created_by, organisation_id, request_id, operation, object_type, object_id, \
-         root_type, root_id, details, main_action) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        args![
-            now,
-            a.created_by,
-            a.organisation_id,
-            a.request_id,
-            a.operation,
-            a.object_type,
-            a.object_id,
-            a.root_type,
-            a.root_id,
-            a.details.to_string(),
-            a.main_action
-        ],
-    )
-    .await
+/// Inserts audit rows, one statement per 200 (batched alert ingestion writes many).
+pub async fn insert_many(tx: &mut Tx, rows: &[NewAudit<'_>], now: i64) -> Result<(), StorageError> {
+    use std::fmt::Write;
+    for chunk in rows.chunks(200) {
+        let mut sql = String::from(
+            "INSERT INTO audit (created_at, created_by, organisation_id, request_id, operation, object_type, \
+             object_id, root_type, root_id, details, main_action) VALUES ",
+        );
+        let mut binds = Vec::with_capacity(chunk.len() * 11);
+        for (i, a) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for k in 1..=11 {
+                let _ = write!(sql, "{}${}", if k > 1 { ", " } else { "" }, 11 * i + k);
+            }
+            sql.push(')');
+            binds.extend(args![
+                now,
+                a.created_by,
+                a.organisation_id,
+                a.request_id,
+                a.operation,
+                a.object_type,
+                a.object_id,
+                a.root_type,
+                a.root_id,
+                a.details.to_string(),
+                a.main_action
+            ]);
+        }
+        tx.execute(&sql, binds).await?;
+    }
+    Ok(())
 }
 
 const SELECT: &str = "SELECT id, created_at, created_by, organisation_id, request_id, operation, object_type, object_id, \

@@ -82,7 +82,13 @@ impl Store {
             .pragma("temp_store", "memory")
             // 8 MiB of page cache per connection (nine of them): memory stays bounded.
             .pragma("cache_size", "-8000");
-        let writer = SqliteWriter::new(sqlx::SqliteConnection::connect_with(&opts).await?);
+        // The writer checkpoints only as a backstop: `group_commit`'s checkpointer copies the
+        // WAL into the database on a connection of its own, off the writer's path.
+        let writer_opts = opts.clone().pragma("wal_autocheckpoint", super::group_commit::BACKSTOP_CHECKPOINT_PAGES);
+        let writer = SqliteWriter::new(
+            sqlx::SqliteConnection::connect_with(&writer_opts).await?,
+            sqlx::SqliteConnection::connect_with(&opts).await?,
+        );
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .idle_timeout(None)
@@ -358,6 +364,24 @@ impl Tx {
             }
         }
         Ok(())
+    }
+
+    /// Opens a savepoint inside this transaction: a part that can be undone alone
+    /// (`rollback_to`) while the rest commits. `name` is a fixed identifier.
+    pub async fn savepoint(&mut self, name: &'static str) -> Result<(), StorageError> {
+        self.execute(&format!("SAVEPOINT {name}"), Vec::new()).await.map(|_| ())
+    }
+
+    /// Keeps what was done since `savepoint(name)`, as part of the transaction.
+    pub async fn release(&mut self, name: &'static str) -> Result<(), StorageError> {
+        self.execute(&format!("RELEASE SAVEPOINT {name}"), Vec::new()).await.map(|_| ())
+    }
+
+    /// Undoes what was done since `savepoint(name)` and closes it. On PostgreSQL this also
+    /// makes a transaction usable again after a failed statement.
+    pub async fn rollback_to(&mut self, name: &'static str) -> Result<(), StorageError> {
+        self.execute(&format!("ROLLBACK TO SAVEPOINT {name}"), Vec::new()).await?;
+        self.release(name).await
     }
 
     pub async fn commit(self) -> Result<(), StorageError> {

@@ -13,7 +13,7 @@
 //! the error (none of them was acknowledged).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::SqliteConnection;
@@ -25,6 +25,13 @@ use super::error::StorageError;
 const MAX_BATCH: usize = 128;
 const MAX_DELAY: Duration = Duration::from_millis(20);
 
+/// How often the checkpointer copies committed WAL frames into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// The writer's own `wal_autocheckpoint`, in pages (40 MiB): reached only if the
+/// checkpointer falls behind, it bounds the WAL file. SQLite's default, 1,000 pages, made
+/// every few batches of alert ingestion stop for a checkpoint and its fsync inside COMMIT.
+pub const BACKSTOP_CHECKPOINT_PAGES: &str = "10000";
+
 pub struct WriterState {
     pub(super) conn: SqliteConnection,
     in_tx: bool,
@@ -35,6 +42,8 @@ pub struct WriterState {
     needs_rollback: bool,
     /// The full-text backlog table exists (checked until it does).
     backlog_table: bool,
+    /// Batches committed so far: the checkpointer skips its turn when none was.
+    commits: Arc<AtomicU64>,
 }
 
 impl WriterState {
@@ -73,6 +82,9 @@ impl WriterState {
             let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
         }
         self.in_tx = false;
+        if result.is_ok() {
+            self.commits.fetch_add(1, Ordering::Release);
+        }
         for waiter in self.pending.drain(..) {
             let _ = waiter.send(result.clone());
         }
@@ -117,7 +129,9 @@ impl Drop for Queued<'_> {
 }
 
 impl SqliteWriter {
-    pub fn new(conn: SqliteConnection) -> Arc<SqliteWriter> {
+    /// `conn` writes; `checkpoint_conn`, a second read-write connection, checkpoints.
+    pub fn new(conn: SqliteConnection, checkpoint_conn: SqliteConnection) -> Arc<SqliteWriter> {
+        let commits = Arc::new(AtomicU64::new(0));
         let writer = Arc::new(SqliteWriter {
             state: Arc::new(Mutex::new(WriterState {
                 conn,
@@ -126,6 +140,7 @@ impl SqliteWriter {
                 pending: Vec::new(),
                 needs_rollback: false,
                 backlog_table: false,
+                commits: commits.clone(),
             })),
             waiting: AtomicUsize::new(0),
             wake: Notify::new(),
@@ -149,6 +164,7 @@ impl SqliteWriter {
                 }
             }
         });
+        spawn_checkpointer(Arc::downgrade(&writer), commits, checkpoint_conn);
         writer
     }
 
@@ -221,4 +237,29 @@ impl Drop for GroupTx {
             self.writer.wake.notify_one();
         }
     }
+}
+
+/// Checkpoints the WAL from a connection of its own, so that the writer's COMMITs stay
+/// short: a PASSIVE checkpoint runs beside the writer (it takes no write lock and waits for
+/// nobody) and fsyncs the database file before SQLite may reuse the WAL, so durability is
+/// unchanged. It runs every `CHECKPOINT_EVERY` after batches were committed, and ends with
+/// the writer.
+fn spawn_checkpointer(writer: std::sync::Weak<SqliteWriter>, commits: Arc<AtomicU64>, mut conn: SqliteConnection) {
+    tokio::spawn(async move {
+        let mut checkpointed = 0;
+        loop {
+            tokio::time::sleep(CHECKPOINT_EVERY).await;
+            if writer.strong_count() == 0 {
+                break;
+            }
+            let committed = commits.load(Ordering::Acquire);
+            if committed == checkpointed {
+                continue;
+            }
+            checkpointed = committed;
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut conn).await {
+                tracing::warn!(error = %e, "WAL checkpoint failed; the writer's backstop checkpoint still bounds the WAL");
+            }
+        }
+    });
 }

@@ -150,21 +150,43 @@ pub async fn insert_many(
     by: &str,
     now: i64,
 ) -> Result<Vec<Option<i64>>, StorageError> {
-    let (case_id, alert_id) = parent.ids();
-    let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(items.len());
-    for chunk in items.chunks(BATCH) {
+    let group = ObservableGroup { parent, items, by };
+    let mut out = insert_groups(tx, std::slice::from_ref(&group), now).await?;
+    Ok(out.pop().unwrap_or_default())
+}
+
+/// The observables one author adds to one parent, for [`insert_groups`].
+pub struct ObservableGroup<'a> {
+    pub parent: Parent,
+    pub items: &'a [NewObservable],
+    pub by: &'a str,
+}
+
+/// [`insert_many`] for several parents at once (batched alert ingestion): the rows of all
+/// groups share the multi-row statements. The result has one list per group, in order.
+pub async fn insert_groups(
+    tx: &mut Tx,
+    groups: &[ObservableGroup<'_>],
+    now: i64,
+) -> Result<Vec<Vec<Option<i64>>>, StorageError> {
+    let rows: Vec<(&ObservableGroup, &NewObservable)> =
+        groups.iter().flat_map(|g| g.items.iter().map(move |o| (g, o))).collect();
+    // (parent, dataType, dataHash) -> id of the row this call created.
+    let mut ids: HashMap<(Parent, String, String), i64> = HashMap::with_capacity(rows.len());
+    for chunk in rows.chunks(BATCH) {
         let mut sql = String::from(
             "INSERT INTO observable (case_id, alert_id, data_type, data, data_hash, message, tlp, pap, ioc, sighted, \
              sighted_at, ignore_similarity, start_date, tags, attachment_id, attachment_name, attachment_content_type, \
              created_by, created_at) VALUES ",
         );
         let mut binds: Vec<Value> = Vec::with_capacity(chunk.len() * 19);
-        for (i, o) in chunk.iter().enumerate() {
+        for (i, (g, o)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
             let base = binds.len();
             push_placeholders(&mut sql, base, 19);
+            let (case_id, alert_id) = g.parent.ids();
             let (att_id, att_name, att_ct) = match &o.file {
                 Some((id, name, ct)) => (Some(*id), Some(name.clone()), Some(ct.clone())),
                 None => (None, None, None),
@@ -187,24 +209,37 @@ pub async fn insert_many(
                 att_id,
                 att_name,
                 att_ct,
-                by,
+                g.by,
                 now
             ]);
         }
-        sql.push_str(" ON CONFLICT DO NOTHING RETURNING id, data_type, data_hash");
+        sql.push_str(" ON CONFLICT DO NOTHING RETURNING id, case_id, alert_id, data_type, data_hash");
         // RETURNING order is unspecified on SQLite: match rows back by their unique key.
         for row in tx.fetch_all(&sql, binds).await? {
-            ids.insert((row.get("data_type")?, row.get("data_hash")?), row.get("id")?);
+            let parent = match (row.get::<Option<i64>>("case_id")?, row.get::<Option<i64>>("alert_id")?) {
+                (Some(c), _) => Parent::Case(c),
+                (None, Some(a)) => Parent::Alert(a),
+                (None, None) => return Err(StorageError::Corrupt("observable without a parent".into())),
+            };
+            ids.insert((parent, row.get("data_type")?, row.get("data_hash")?), row.get("id")?);
         }
     }
-    let out: Vec<Option<i64>> =
-        items.iter().map(|o| ids.get(&(o.data_type.clone(), o.data_hash.clone())).copied()).collect();
-    // A key given twice in `items` must be created once: keep the first position only.
+    // A key given twice in a group must be created once: keep the first position only.
     let mut seen = std::collections::HashSet::new();
-    let out: Vec<Option<i64>> = out.into_iter().map(|id| id.filter(|i| seen.insert(*i))).collect();
-    let tag_rows: Vec<(i64, &str)> = items
+    let out: Vec<Vec<Option<i64>>> = groups
+        .iter()
+        .map(|g| {
+            g.items
+                .iter()
+                .map(|o| ids.get(&(g.parent, o.data_type.clone(), o.data_hash.clone())).copied())
+                .map(|id| id.filter(|i| seen.insert(*i)))
+                .collect()
+        })
+        .collect();
+    let tag_rows: Vec<(i64, &str)> = groups
         .iter()
         .zip(&out)
+        .flat_map(|(g, ids)| g.items.iter().zip(ids))
         .filter_map(|(o, id)| id.map(|id| (id, o)))
         .flat_map(|(id, o)| o.tags.iter().map(move |t| (id, t.as_str())))
         .collect();

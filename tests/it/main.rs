@@ -6,6 +6,7 @@
 mod fakes;
 mod harness;
 
+mod alert_intake;
 mod alerts;
 mod attachments;
 mod auth;

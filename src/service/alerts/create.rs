@@ -1,24 +1,26 @@
 //! Alert creation (spec §1.7, §9.2): parsing, and the transaction body.
 //!
 //! Ingestion is the hot path: the body runs a fixed, small number of statements whatever
-//! the number of observables (alert + tags, observable types, multi-row observables + their
-//! tags, procedures, audit), and nothing is read back: the answer is built from what was
-//! written.
+//! the number of alerts and observables (alerts + tags, multi-row observables + their tags,
+//! audit; procedures and custom fields per alert that has some), and nothing is read back:
+//! the answer is built from what was written.
+
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Value, json};
 
 use super::super::attachments::Upload;
-use super::super::audit::{Action, record};
+use super::super::audit::{Action, record_many};
 use super::super::observables::{self as obs, Spec};
 use super::super::procedures::{self, ProcedureInput};
 use super::super::wire::{nest_field, opt_date, opt_range, opt_tags};
 use super::super::{object, opt_bool, opt_str, req_str};
 use super::Created;
 use crate::auth::Caller;
-use crate::error::{ApiError, ResultExt};
+use crate::error::ApiError;
 use crate::storage::alerts::{self, Alert, NewAlert};
 use crate::storage::meta::Meta;
-use crate::storage::observables::{self, Parent};
+use crate::storage::observables::{self, ObservableGroup, Parent};
 use crate::storage::patterns::ProcParent;
 use crate::storage::{Scope, Tx};
 
@@ -81,6 +83,13 @@ pub fn duplicate(alert_type: &str, source: &str, source_ref: &str, organisation:
     ApiError::Create(format!("Alert {alert_type}:{source}:{source_ref} already exist in organisation {organisation}"))
 }
 
+/// One alert to create: who asks, what, and the uploaded files its observables refer to.
+pub struct Request<'a> {
+    pub caller: &'a Caller,
+    pub input: &'a AlertInput,
+    pub files: &'a [Upload],
+}
+
 /// Creates one alert inside `tx`. `types` is the observable type table (read once per
 /// transaction by the caller). On error the caller drops the transaction (on SQLite, its
 /// savepoint in the store's group commit): nothing of a refused alert is stored.
@@ -89,12 +98,122 @@ pub async fn create_in_tx(
     caller: &Caller,
     input: &AlertInput,
     files: &[Upload],
-    types: &std::collections::HashMap<String, bool>,
+    types: &HashMap<String, bool>,
     now: i64,
 ) -> Result<Created, ApiError> {
-    let scope: Scope = caller.scope();
-    let mut a = input.alert.clone();
-    a.organisation_id = caller.organisation_id;
+    let request = Request { caller, input, files };
+    let mut outcomes = create_many_in_tx(tx, std::slice::from_ref(&request), types, now).await?;
+    outcomes.pop().unwrap_or_else(|| Err(ApiError::Internal("alert creation produced no outcome".into())))
+}
+
+/// Creates several alerts inside `tx` with a fixed number of statements for the lot (the
+/// batched ingestion of `intake.rs`; [`create_in_tx`] is the batch of one).
+///
+/// Each request gets its own outcome: a request refused by a check or as a duplicate
+/// writes nothing and does not disturb the others. `Err` means a step failed after rows
+/// were written (a malformed inline file, an unknown ATT&CK pattern, a bad custom field, a
+/// database error): the caller must roll the transaction, or its savepoint, back.
+pub async fn create_many_in_tx(
+    tx: &mut Tx,
+    requests: &[Request<'_>],
+    types: &HashMap<String, bool>,
+    now: i64,
+) -> Result<Vec<Result<Created, ApiError>>, ApiError> {
+    let mut outcomes: Vec<Option<Result<Created, ApiError>>> = requests.iter().map(|_| None).collect();
+    // Checks that read but write nothing, and one alert per triple within the batch.
+    let mut checked: Vec<(usize, NewAlert)> = Vec::with_capacity(requests.len());
+    let mut triples = HashSet::new();
+    for (i, r) in requests.iter().enumerate() {
+        match check(tx, r, types).await {
+            Ok(a)
+                if triples.insert((
+                    a.organisation_id,
+                    a.alert_type.clone(),
+                    a.source.clone(),
+                    a.source_ref.clone(),
+                )) =>
+            {
+                checked.push((i, a))
+            }
+            Ok(a) => {
+                outcomes[i] = Some(Err(duplicate(&a.alert_type, &a.source, &a.source_ref, &r.caller.organisation)))
+            }
+            Err(e) => outcomes[i] = Some(Err(e)),
+        }
+    }
+    let rows: Vec<(&NewAlert, &str)> = checked.iter().map(|(i, a)| (a, requests[*i].caller.login.as_str())).collect();
+    let ids = alerts::insert_many(tx, &rows, now).await?;
+    let mut inserted: Vec<(usize, NewAlert, i64)> = Vec::with_capacity(checked.len());
+    for ((i, a), id) in checked.into_iter().zip(ids) {
+        match id {
+            Some(id) => inserted.push((i, a, id)),
+            None => {
+                let org = &requests[i].caller.organisation;
+                outcomes[i] = Some(Err(duplicate(&a.alert_type, &a.source, &a.source_ref, org)));
+            }
+        }
+    }
+    let mut observable_rows = Vec::with_capacity(inserted.len());
+    for (i, _, _) in &inserted {
+        let r = &requests[*i];
+        let prepared = obs::prepare(tx, r.caller, &r.input.observables, r.files, types, now).await?;
+        observable_rows.push(prepared.into_iter().map(|p| p.row).collect::<Vec<_>>());
+    }
+    let groups: Vec<ObservableGroup> = inserted
+        .iter()
+        .zip(&observable_rows)
+        .map(|((i, _, id), items)| ObservableGroup {
+            parent: Parent::Alert(*id),
+            items,
+            by: &requests[*i].caller.login,
+        })
+        .collect();
+    let created = observables::insert_groups(tx, &groups, now).await?;
+    let counts: Vec<i64> = created.iter().map(|ids| ids.iter().flatten().count() as i64).collect();
+    let mut fields = Vec::with_capacity(inserted.len());
+    for (i, _, id) in &inserted {
+        let r = &requests[*i];
+        procedures::insert(tx, ProcParent::Alert(*id), &r.input.procedures, "procedures", &r.caller.login, now).await?;
+        fields.push(match &r.input.custom_fields {
+            Some(v) => super::fields::set_on_create(tx, *id, v, &r.caller.login, now).await?,
+            None => Vec::new(),
+        });
+    }
+    let actions: Vec<(&Caller, Action)> = inserted
+        .iter()
+        .zip(&counts)
+        .map(|((i, a, id), count)| {
+            let details = json!({"type": a.alert_type, "source": a.source, "sourceRef": a.source_ref,
+                                 "title": a.title, "observables": count});
+            let action = Action {
+                operation: "create",
+                object_type: "Alert",
+                object_id: *id,
+                root: Some(("Alert", *id)),
+                details,
+            };
+            (requests[*i].caller, action)
+        })
+        .collect();
+    record_many(tx, &actions, now).await?;
+    for (((i, a, id), observable_count), custom_fields) in inserted.into_iter().zip(counts).zip(fields) {
+        let alert = created_alert(a, id, observable_count, &requests[i].caller.login, now);
+        outcomes[i] = Some(Ok(Created { alert, custom_fields }));
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Err(ApiError::Internal("alert creation skipped a request".into()))))
+        .collect())
+}
+
+/// The checks of one request that need the database but write nothing; returns its row.
+async fn check(tx: &mut Tx, r: &Request<'_>, types: &HashMap<String, bool>) -> Result<NewAlert, ApiError> {
+    let scope: Scope = r.caller.scope();
+    let mut a = r.input.alert.clone();
+    a.organisation_id = r.caller.organisation_id;
+    if let Some(spec) = r.input.observables.iter().find(|s| !types.contains_key(&s.data_type)) {
+        return Err(ApiError::invalid("dataType", "an existing observable type", &json!(spec.data_type)));
+    }
     if a.status != "New" {
         let stage = alerts::status_stage(tx, &a.status)
             .await?
@@ -112,35 +231,12 @@ pub async fn create_in_tx(
     {
         return Err(ApiError::invalid("caseTemplate", "name of an existing case template", &json!(t)));
     }
-    let id = alerts::insert(tx, &a, &caller.login, now).await.on_unique(
-        "alert_type_source_ref_key",
-        "alert.organisation_id, alert.type, alert.source, alert.source_ref",
-        || duplicate(&a.alert_type, &a.source, &a.source_ref, &caller.organisation),
-    )?;
-    let prepared = obs::prepare(tx, caller, &input.observables, files, types, now).await?;
-    let rows: Vec<_> = prepared.into_iter().map(|p| p.row).collect();
-    let created = observables::insert_many(tx, Parent::Alert(id), &rows, &caller.login, now).await?;
-    let observable_count = created.iter().flatten().count() as i64;
-    procedures::insert(tx, ProcParent::Alert(id), &input.procedures, "procedures", &caller.login, now).await?;
-    let custom_fields = match &input.custom_fields {
-        Some(v) => super::fields::set_on_create(tx, id, v, &caller.login, now).await?,
-        None => Vec::new(),
-    };
-    record(
-        tx,
-        caller,
-        Action {
-            operation: "create",
-            object_type: "Alert",
-            object_id: id,
-            root: Some(("Alert", id)),
-            details: json!({"type": a.alert_type, "source": a.source, "sourceRef": a.source_ref,
-                            "title": a.title, "observables": observable_count}),
-        },
-        now,
-    )
-    .await?;
-    let alert = Alert {
+    Ok(a)
+}
+
+/// The answer to a create, built from what was written (nothing is read back).
+fn created_alert(a: NewAlert, id: i64, observable_count: i64, by: &str, now: i64) -> Alert {
+    Alert {
         id,
         organisation_id: a.organisation_id,
         alert_type: a.alert_type,
@@ -169,7 +265,6 @@ pub async fn create_in_tx(
         imported_at: None,
         new_date: Some(now),
         observable_count,
-        meta: Meta { created_by: caller.login.clone(), created_at: now, updated_by: None, updated_at: None },
-    };
-    Ok(Created { alert, custom_fields })
+        meta: Meta { created_by: by.to_owned(), created_at: now, updated_by: None, updated_at: None },
+    }
 }

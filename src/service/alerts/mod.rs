@@ -4,6 +4,7 @@
 
 pub mod create;
 pub mod fields;
+pub mod intake;
 pub mod merge;
 
 use serde_json::{Value, json};
@@ -29,12 +30,15 @@ pub struct Created {
 
 pub type AlertView = Created;
 
-/// `POST /alert`. One transaction with a fixed, small number of statements (see
-/// `create.rs`); on SQLite the store's group commit lets concurrent creates share an fsync.
+/// `POST /alert`. Concurrent creates are written together in batches (`intake.rs`); a
+/// create with uploaded files (multipart) has a transaction of its own.
 pub async fn create(app: &App, caller: &Caller, body: &Value, files: Vec<Upload>) -> Result<AlertView, ApiError> {
     caller.require(perm::MANAGE_ALERT, "create alert")?;
     let now = crate::clock::now_ms();
     let input = create::parse(body, &files, now)?;
+    if files.is_empty() {
+        return app.alert_intake.submit(caller.clone(), input).await;
+    }
     let mut tx = app.store.write().await?;
     let types = super::observables::type_table_for(&mut tx, &input.observables).await?;
     let created = create::create_in_tx(&mut tx, caller, &input, &files, &types, now).await?;
