@@ -2,18 +2,18 @@
 //!
 //! With `synchronous = FULL` every COMMIT waits for the disk, a few milliseconds, which
 //! would cap alert ingestion at a few hundred per second. Instead, write transactions of
-//! concurrent requests run one after another on the single writer connection, each inside
-//! its own SAVEPOINT of one shared outer transaction; the outer transaction commits (one
+//! concurrent requests run one after another on the single writer connection, each after
+//! the first inside its own SAVEPOINT of one shared outer transaction; the outer transaction commits (one
 //! fsync) when no other writer is queued, when the batch is large, or when it is old.
 //! Each request is acknowledged only after the COMMIT that made it durable returned, so the
 //! guarantee is unchanged: a 2xx answer means the data is on disk.
 //!
-//! A request that fails or is dropped rolls back to its savepoint, so it never affects the
-//! others in its batch. If the shared COMMIT itself fails, every request of the batch gets
+//! A request that fails or is dropped rolls back to its savepoint (the first, the whole
+//! transaction), so it never affects the others in its batch. If the shared COMMIT itself fails, every request of the batch gets
 //! the error (none of them was acknowledged).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sqlx::SqliteConnection;
@@ -27,10 +27,13 @@ const MAX_DELAY: Duration = Duration::from_millis(20);
 
 /// How often the checkpointer copies committed WAL frames into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-/// The writer's own `wal_autocheckpoint`, in pages (40 MiB): reached only if the
-/// checkpointer falls behind, it bounds the WAL file. SQLite's default, 1,000 pages, made
-/// every few batches of alert ingestion stop for a checkpoint and its fsync inside COMMIT.
-pub const BACKSTOP_CHECKPOINT_PAGES: &str = "10000";
+/// WAL length, in frames (pages), at which the checkpointer also restarts the WAL (64 MiB).
+const RESTART_AT_FRAMES: i64 = 16_000;
+/// The writer's own `wal_autocheckpoint`, in pages (200 MiB): a backstop that bounds the
+/// WAL should the checkpointer stop. SQLite's default, 1,000 pages, made alert ingestion
+/// stop inside COMMIT for a checkpoint and its fsync every few batches, and once the WAL is
+/// past the threshold it checkpoints after every commit until the WAL restarts.
+pub const BACKSTOP_CHECKPOINT_PAGES: &str = "50000";
 
 pub struct WriterState {
     pub(super) conn: SqliteConnection,
@@ -38,12 +41,19 @@ pub struct WriterState {
     batch_started: Instant,
     /// Requests whose work is in the open batch, waiting for its COMMIT.
     pending: Vec<oneshot::Sender<Result<(), String>>>,
-    /// The previous holder dropped its transaction without commit: undo its savepoint.
+    /// The previous holder dropped its transaction without commit: undo its work.
     needs_rollback: bool,
+    /// The current (or, with `needs_rollback`, the previous) holder's work is inside a
+    /// savepoint. The first transaction of a batch has none: its work is all the batch
+    /// holds, so a plain ROLLBACK undoes it, and SQLite need not keep a savepoint journal
+    /// (a copy of every page it changes) for it, which was a tenth of ingestion's cost.
+    in_savepoint: bool,
     /// The full-text backlog table exists (checked until it does).
     backlog_table: bool,
     /// Batches committed so far: the checkpointer skips its turn when none was.
     commits: Arc<AtomicU64>,
+    /// Set by the checkpointer when the WAL is long: restart it after the next COMMIT.
+    restart_wanted: Arc<AtomicBool>,
 }
 
 impl WriterState {
@@ -55,14 +65,16 @@ impl WriterState {
             return;
         }
         self.needs_rollback = false;
-        let undone = match sqlx::query("ROLLBACK TO waggle_w").execute(&mut self.conn).await {
-            Ok(_) => sqlx::query("RELEASE waggle_w").execute(&mut self.conn).await.is_ok(),
-            Err(_) => false,
-        };
+        let undone = self.in_savepoint
+            && match sqlx::query("ROLLBACK TO waggle_w").execute(&mut self.conn).await {
+                Ok(_) => sqlx::query("RELEASE waggle_w").execute(&mut self.conn).await.is_ok(),
+                Err(_) => false,
+            };
         if !undone {
             let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
             self.in_tx = false;
             for waiter in self.pending.drain(..) {
+                // Without a savepoint the dropped transaction was the batch's first: no waiters.
                 let _ = waiter.send(Err("the batch was rolled back after a failed savepoint rollback".into()));
             }
         }
@@ -84,9 +96,25 @@ impl WriterState {
         self.in_tx = false;
         if result.is_ok() {
             self.commits.fetch_add(1, Ordering::Release);
+            self.restart_wal_if_wanted().await;
         }
         for waiter in self.pending.drain(..) {
             let _ = waiter.send(result.clone());
+        }
+    }
+}
+
+impl WriterState {
+    /// Restarts a long WAL from its beginning, between two batches: only a writer can,
+    /// when no batch is open. The checkpointer has copied nearly all of it already, so this
+    /// copies the last batches' pages, fsyncs the database file and waits for the readers
+    /// of older snapshots (short) to finish. A failure only leaves the WAL long.
+    async fn restart_wal_if_wanted(&mut self) {
+        if !self.restart_wanted.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&mut self.conn).await {
+            tracing::warn!(error = %e, "WAL restart failed");
         }
     }
 }
@@ -132,6 +160,7 @@ impl SqliteWriter {
     /// `conn` writes; `checkpoint_conn`, a second read-write connection, checkpoints.
     pub fn new(conn: SqliteConnection, checkpoint_conn: SqliteConnection) -> Arc<SqliteWriter> {
         let commits = Arc::new(AtomicU64::new(0));
+        let restart_wanted = Arc::new(AtomicBool::new(false));
         let writer = Arc::new(SqliteWriter {
             state: Arc::new(Mutex::new(WriterState {
                 conn,
@@ -139,8 +168,10 @@ impl SqliteWriter {
                 batch_started: Instant::now(),
                 pending: Vec::new(),
                 needs_rollback: false,
+                in_savepoint: false,
                 backlog_table: false,
                 commits: commits.clone(),
+                restart_wanted: restart_wanted.clone(),
             })),
             waiting: AtomicUsize::new(0),
             wake: Notify::new(),
@@ -164,23 +195,26 @@ impl SqliteWriter {
                 }
             }
         });
-        spawn_checkpointer(Arc::downgrade(&writer), commits, checkpoint_conn);
+        spawn_checkpointer(Arc::downgrade(&writer), commits, restart_wanted, checkpoint_conn);
         writer
     }
 
-    /// Starts a write transaction: a savepoint in the open batch (opening one if needed).
+    /// Starts a write transaction: a savepoint in the open batch, or the batch itself.
     pub async fn begin(self: &Arc<Self>) -> Result<GroupTx, StorageError> {
         self.waiting.fetch_add(1, Ordering::AcqRel);
         let queued = Queued(&self.waiting);
         let mut guard = self.state.clone().lock_owned().await;
         drop(queued);
         guard.cleanup().await;
-        if !guard.in_tx {
+        if guard.in_tx {
+            sqlx::query("SAVEPOINT waggle_w").execute(&mut guard.conn).await?;
+            guard.in_savepoint = true;
+        } else {
             sqlx::query("BEGIN IMMEDIATE").execute(&mut guard.conn).await?;
             guard.in_tx = true;
+            guard.in_savepoint = false;
             guard.batch_started = Instant::now();
         }
-        sqlx::query("SAVEPOINT waggle_w").execute(&mut guard.conn).await?;
         Ok(GroupTx { guard: Some(guard), writer: self.clone() })
     }
 
@@ -209,7 +243,9 @@ impl GroupTx {
     /// Releases the savepoint and waits until the batch holding it is durably committed.
     pub async fn commit(mut self) -> Result<(), StorageError> {
         let Some(mut guard) = self.guard.take() else { return Ok(()) };
-        if let Err(e) = sqlx::query("RELEASE waggle_w").execute(&mut guard.conn).await {
+        if guard.in_savepoint
+            && let Err(e) = sqlx::query("RELEASE waggle_w").execute(&mut guard.conn).await
+        {
             guard.needs_rollback = true;
             self.writer.wake.notify_one();
             return Err(e.into());
@@ -240,11 +276,18 @@ impl Drop for GroupTx {
 }
 
 /// Checkpoints the WAL from a connection of its own, so that the writer's COMMITs stay
-/// short: a PASSIVE checkpoint runs beside the writer (it takes no write lock and waits for
+/// short. A PASSIVE checkpoint runs beside the writer (it takes no write lock and waits for
 /// nobody) and fsyncs the database file before SQLite may reuse the WAL, so durability is
-/// unchanged. It runs every `CHECKPOINT_EVERY` after batches were committed, and ends with
-/// the writer.
-fn spawn_checkpointer(writer: std::sync::Weak<SqliteWriter>, commits: Arc<AtomicU64>, mut conn: SqliteConnection) {
+/// unchanged. Only a writer between transactions can restart the WAL from its beginning,
+/// which a busy writer never is when this runs: once the WAL is long, this asks the
+/// writer to restart it after its next COMMIT. Runs every `CHECKPOINT_EVERY` after batches
+/// were committed, and ends with the writer.
+fn spawn_checkpointer(
+    writer: std::sync::Weak<SqliteWriter>,
+    commits: Arc<AtomicU64>,
+    restart_wanted: Arc<AtomicBool>,
+    mut conn: SqliteConnection,
+) {
     tokio::spawn(async move {
         let mut checkpointed = 0;
         loop {
@@ -257,8 +300,13 @@ fn spawn_checkpointer(writer: std::sync::Weak<SqliteWriter>, commits: Arc<Atomic
                 continue;
             }
             checkpointed = committed;
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut conn).await {
-                tracing::warn!(error = %e, "WAL checkpoint failed; the writer's backstop checkpoint still bounds the WAL");
+            // Columns: busy, frames in the WAL, frames checkpointed.
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut conn).await {
+                Ok((_, frames, _)) if frames >= RESTART_AT_FRAMES => restart_wanted.store(true, Ordering::Release),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; the writer's backstop still bounds the WAL")
+                }
             }
         }
     });

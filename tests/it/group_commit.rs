@@ -58,3 +58,38 @@ async fn concurrent_commits_are_all_durable_and_isolated() {
     let s = store(&path).await;
     assert_eq!(count(&s).await, 57, "everything acknowledged survived reopening");
 }
+
+/// The first transaction of a batch runs without a savepoint (its work is all the batch
+/// holds): dropping it must still undo exactly its work, and the writer must go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_transaction_of_a_batch_rolls_back_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&dir.path().join("f.db")).await;
+    let org =
+        |name: &'static str| NewOrganisation { name, description: "", task_rule: "manual", observable_rule: "manual" };
+    let mut tx = s.write().await.unwrap();
+    organisations::insert(&mut tx, &org("dropped-first"), "t", 0).await.unwrap();
+    drop(tx);
+    let mut tx = s.write().await.unwrap();
+    organisations::insert(&mut tx, &org("kept"), "t", 0).await.unwrap();
+    tx.commit().await.unwrap();
+    // A first transaction with a failed statement, then dropped; and one that commits
+    // after its own failed statement.
+    let mut tx = s.write().await.unwrap();
+    assert!(organisations::insert(&mut tx, &org("kept"), "t", 0).await.is_err());
+    organisations::insert(&mut tx, &org("dropped-after-error"), "t", 0).await.unwrap();
+    drop(tx);
+    let mut tx = s.write().await.unwrap();
+    assert!(organisations::insert(&mut tx, &org("kept"), "t", 0).await.is_err());
+    organisations::insert(&mut tx, &org("kept-after-error"), "t", 0).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.read().await.unwrap();
+    let names: Vec<String> = tx
+        .fetch_all("SELECT name FROM organisation WHERE name LIKE '%-%' OR name = 'kept' ORDER BY name", vec![])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("name").unwrap())
+        .collect();
+    assert_eq!(names, ["kept", "kept-after-error"]);
+}

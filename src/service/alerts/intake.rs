@@ -10,8 +10,8 @@
 //!
 //! Each request keeps its own outcome: a duplicate or a failed check refuses that request
 //! only. A failure that can only be seen after rows were written (a malformed inline file,
-//! an unknown ATT&CK pattern, a bad custom field) undoes the batch's savepoint and writes
-//! its requests one by one, each in a savepoint of its own, so the bad one is refused
+//! an unknown ATT&CK pattern, a bad custom field) rolls the batch back and writes its
+//! requests again one by one, each in a savepoint of its own, so the bad one is refused
 //! alone and the others still land.
 
 use std::sync::OnceLock;
@@ -101,35 +101,35 @@ async fn try_batch(store: &Store, requests: &[Request<'_>]) -> Result<Vec<Result
     let lists: Vec<&[_]> = requests.iter().map(|r| r.input.observables.as_slice()).collect();
     let mut tx = store.write().await?;
     let types = type_table_for_all(&mut tx, &lists).await?;
-    tx.savepoint("alert_batch").await?;
-    let outcomes = match create_many_in_tx(&mut tx, requests, &types, now).await {
+    // No savepoint around the batch: SQLite would copy every page the batch changes into
+    // its savepoint journal. A late failure drops the whole transaction instead.
+    let failure = match create_many_in_tx(&mut tx, requests, &types, now).await {
         Ok(outcomes) => {
-            tx.release("alert_batch").await?;
-            outcomes
+            tx.commit().await?;
+            return Ok(outcomes);
         }
-        Err(e) if requests.len() == 1 => {
-            tx.rollback_to("alert_batch").await?;
-            vec![Err(e)]
-        }
-        Err(_) => {
-            tx.rollback_to("alert_batch").await?;
-            let mut outcomes = Vec::with_capacity(requests.len());
-            for request in requests {
-                tx.savepoint("alert_one").await?;
-                match create_many_in_tx(&mut tx, std::slice::from_ref(request), &types, now).await {
-                    Ok(mut one) => {
-                        tx.release("alert_one").await?;
-                        outcomes.push(one.pop().unwrap_or_else(|| Err(ApiError::Internal("no outcome".into()))));
-                    }
-                    Err(e) => {
-                        tx.rollback_to("alert_one").await?;
-                        outcomes.push(Err(e));
-                    }
-                }
-            }
-            outcomes
-        }
+        Err(e) => e,
     };
+    drop(tx);
+    if requests.len() == 1 {
+        return Ok(vec![Err(failure)]);
+    }
+    // One by one, each in a savepoint, so that only the bad request is refused.
+    let mut tx = store.write().await?;
+    let mut outcomes = Vec::with_capacity(requests.len());
+    for request in requests {
+        tx.savepoint("alert_one").await?;
+        match create_many_in_tx(&mut tx, std::slice::from_ref(request), &types, now).await {
+            Ok(mut one) => {
+                tx.release("alert_one").await?;
+                outcomes.push(one.pop().unwrap_or_else(|| Err(ApiError::Internal("no outcome".into()))));
+            }
+            Err(e) => {
+                tx.rollback_to("alert_one").await?;
+                outcomes.push(Err(e));
+            }
+        }
+    }
     tx.commit().await?;
     Ok(outcomes)
 }
