@@ -28,14 +28,16 @@ pub fn siem_alert(i: usize) -> Value {
 }
 
 /// Alert ingestion from concurrent clients on loopback, each alert with 10 observables.
-pub async fn alert_ingestion(base: &str, key: &str, alerts: usize, concurrency: usize) -> Figure {
+/// Alert `first + i` for i in 0..alerts, so that runs with distinct `first` never collide.
+pub async fn alert_ingestion(base: &str, key: &str, first: usize, alerts: usize, concurrency: usize) -> Figure {
     let client = reqwest::Client::new();
     let url = format!("{base}/api/v1/alert");
     let auth = format!("Bearer {key}");
-    load::run("alert ingestion over HTTP (10 observables each)", alerts, concurrency, move |i| {
+    let label = format!("alert ingestion over HTTP (10 observables each) [{concurrency} clients]");
+    load::run(&label, alerts, concurrency, move |i| {
         let (client, url, auth) = (client.clone(), url.clone(), auth.clone());
         async move {
-            match client.post(&url).header("Authorization", auth).json(&siem_alert(i)).send().await {
+            match client.post(&url).header("Authorization", auth).json(&siem_alert(first + i)).send().await {
                 Ok(r) => r.status().as_u16() == 201,
                 Err(_) => false,
             }
