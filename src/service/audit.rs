@@ -3,8 +3,8 @@
 use crate::app::App;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::storage::Tx;
 use crate::storage::audit::{self, AuditEntry, NewAudit};
+use crate::storage::{Statement, Tx};
 
 /// What a mutation did, to be recorded by `record`.
 pub struct Action<'a> {
@@ -22,11 +22,11 @@ pub async fn record(tx: &mut Tx, caller: &Caller, action: Action<'_>, now: i64) 
     Ok(())
 }
 
-/// [`record`] for several (caller, action) pairs in one statement (batched ingestion).
-pub async fn record_many(tx: &mut Tx, actions: &[(&Caller, Action<'_>)], now: i64) -> Result<(), ApiError> {
+/// The statements that record several (caller, action) pairs, for a transaction that runs
+/// them with its other statements in one call (batched alert ingestion).
+pub fn record_statements(actions: &[(&Caller, Action<'_>)], now: i64) -> Vec<Statement> {
     let rows: Vec<NewAudit> = actions.iter().map(|(caller, action)| entry(caller, action)).collect();
-    audit::insert_many(tx, &rows, now).await?;
-    Ok(())
+    audit::insert_statements(&rows, now)
 }
 
 fn entry<'a>(caller: &'a Caller, action: &Action<'a>) -> NewAudit<'a> {

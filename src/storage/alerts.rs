@@ -2,7 +2,7 @@
 //! sourceRef) in that organisation — enforced by `alert_type_source_ref_key`, so two
 //! concurrent creates cannot both succeed.
 
-use super::db::{Row, Tx, Value};
+use super::db::{Row, Statement, Tx, Value};
 use super::error::StorageError;
 use super::meta::Meta;
 use super::observables::json_list;
@@ -111,9 +111,10 @@ pub struct NewAlert {
 /// Alerts per multi-row INSERT: 25 binds each.
 const INSERT_BATCH: usize = 100;
 
-/// Inserts alerts (each with its author) and their tag index rows, a few statements for
-/// the lot. An alert whose (organisation, type, source, sourceRef) already exists is not
-/// inserted: `None` at its position. The caller passes distinct triples.
+/// Inserts alerts (each with its author), one statement per 100. An alert whose
+/// (organisation, type, source, sourceRef) already exists is not inserted: `None` at its
+/// position. The caller passes distinct triples, and writes the tag index rows of the
+/// inserted ones with [`tag_statements`].
 pub async fn insert_many(tx: &mut Tx, items: &[(&NewAlert, &str)], now: i64) -> Result<Vec<Option<i64>>, StorageError> {
     let mut ids: std::collections::HashMap<(i64, String, String, String), i64> =
         std::collections::HashMap::with_capacity(items.len());
@@ -184,17 +185,16 @@ pub async fn insert_many(tx: &mut Tx, items: &[(&NewAlert, &str)], now: i64) -> 
             ids.get(&(a.organisation_id, a.alert_type.clone(), a.source.clone(), a.source_ref.clone())).copied()
         })
         .collect();
-    let tags: Vec<(i64, &str)> = items
-        .iter()
-        .zip(&out)
-        .filter_map(|((a, _), id)| id.map(|id| (id, a)))
-        .flat_map(|(id, a)| a.tags.iter().map(move |t| (id, t.as_str())))
-        .collect();
-    insert_tags(tx, &tags).await?;
     Ok(out)
 }
 
 async fn insert_tags(tx: &mut Tx, rows: &[(i64, &str)]) -> Result<(), StorageError> {
+    tx.execute_all(tag_statements(rows)).await
+}
+
+/// The statements that write the tag index rows `(alert id, tag)`.
+pub fn tag_statements(rows: &[(i64, &str)]) -> Vec<Statement> {
+    let mut out = Vec::new();
     for chunk in rows.chunks(500) {
         let mut sql = String::from("INSERT INTO alert_tag (alert_id, tag) VALUES ");
         let mut binds: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
@@ -207,9 +207,9 @@ async fn insert_tags(tx: &mut Tx, rows: &[(i64, &str)]) -> Result<(), StorageErr
             binds.extend(args![*id, *t]);
         }
         sql.push_str(" ON CONFLICT DO NOTHING");
-        tx.execute(&sql, binds).await?;
+        out.push(Statement::new(sql, binds));
     }
-    Ok(())
+    out
 }
 
 /// A visible alert by `~id` or by its name `type;source;sourceRef` (spec §0.3).

@@ -1,7 +1,7 @@
 //! The audit trail: one row per mutation, written by the service layer inside the
 //! mutation's own transaction. It feeds timelines, webhooks and the live stream.
 
-use super::db::{Row, Tx};
+use super::db::{Row, Statement, Tx};
 use super::error::StorageError;
 use super::scope::Scope;
 use super::visibility;
@@ -37,9 +37,15 @@ pub struct AuditEntry {
     pub main_action: bool,
 }
 
-/// Inserts audit rows, one statement per 200 (batched alert ingestion writes many).
+/// Inserts audit rows.
 pub async fn insert_many(tx: &mut Tx, rows: &[NewAudit<'_>], now: i64) -> Result<(), StorageError> {
+    tx.execute_all(insert_statements(rows, now)).await
+}
+
+/// The statements that insert audit rows, one per 200 (batched alert ingestion writes many).
+pub fn insert_statements(rows: &[NewAudit<'_>], now: i64) -> Vec<Statement> {
     use std::fmt::Write;
+    let mut out = Vec::new();
     for chunk in rows.chunks(200) {
         let mut sql = String::from(
             "INSERT INTO audit (created_at, created_by, organisation_id, request_id, operation, object_type, \
@@ -69,9 +75,9 @@ pub async fn insert_many(tx: &mut Tx, rows: &[NewAudit<'_>], now: i64) -> Result
                 a.main_action
             ]);
         }
-        tx.execute(&sql, binds).await?;
+        out.push(Statement::new(sql, binds));
     }
-    Ok(())
+    out
 }
 
 const SELECT: &str = "SELECT id, created_at, created_by, organisation_id, request_id, operation, object_type, object_id, \

@@ -225,6 +225,19 @@ value_from!(&String, Text, |v: &String| v.clone());
 value_from!(Vec<u8>, Bytes, |v| v);
 value_from!(&[u8], Bytes, |v: &[u8]| v.to_vec());
 
+/// A statement with its bound values, built by a storage function for `Tx::execute_all`.
+#[derive(Debug)]
+pub struct Statement {
+    sql: String,
+    args: Vec<Value>,
+}
+
+impl Statement {
+    pub(crate) fn new(sql: String, args: Vec<Value>) -> Statement {
+        Statement { sql, args }
+    }
+}
+
 /// Builds a `Vec<Value>` from heterogeneous arguments: `args![id, "name", flag]`.
 #[macro_export]
 macro_rules! args {
@@ -361,6 +374,53 @@ impl Tx {
             TxInner::Postgres(t) => {
                 let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX).max(1);
                 sqlx::query(&format!("SET LOCAL statement_timeout = {ms}")).execute(&mut **t).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs statements that return no rows, in order. On SQLite they reach the writer's
+    /// thread in one call (sqlx runs a multi-statement text in one go, binding positional
+    /// parameters across its statements in order): one hand-off instead of one per
+    /// statement. PostgreSQL's protocol takes one statement with parameters at a time.
+    pub async fn execute_all(&mut self, statements: Vec<Statement>) -> Result<(), StorageError> {
+        if self.backend() == Backend::Postgres {
+            for st in statements {
+                self.execute(&st.sql, st.args).await?;
+            }
+            return Ok(());
+        }
+        let (mut sql, mut args) = (String::new(), Vec::new());
+        for st in statements {
+            let text = positional(&st.sql);
+            if matches!(text, std::borrow::Cow::Borrowed(_)) && !st.args.is_empty() {
+                // A `$n` left in place would be bound by its number across the whole text,
+                // wrong after the first statement: run what came before, then this alone.
+                self.execute_text(std::mem::take(&mut sql), std::mem::take(&mut args)).await?;
+                self.execute(&st.sql, st.args).await?;
+                continue;
+            }
+            sql.push_str(&text);
+            sql.push_str(";\n");
+            args.extend(st.args);
+        }
+        self.execute_text(sql, args).await
+    }
+
+    /// Runs a SQLite text of statements with positional parameters, in one call.
+    async fn execute_text(&mut self, sql: String, args: Vec<Value>) -> Result<(), StorageError> {
+        if sql.is_empty() {
+            return Ok(());
+        }
+        match &mut self.inner {
+            TxInner::Sqlite(t) => {
+                bind_all!(sqlx::query(&sql), args).execute(&mut **t).await?;
+            }
+            TxInner::SqliteGroup(g) => {
+                bind_all!(sqlx::query(&sql), args).execute(g.conn()?).await?;
+            }
+            TxInner::Postgres(t) => {
+                bind_all!(sqlx::query(&sql), args).execute(&mut **t).await?;
             }
         }
         Ok(())

@@ -134,9 +134,8 @@ impl WriterState {
             }
             self.backlog_table = true;
         }
-        for sql in super::fulltext_backlog::CATCH_UP {
-            sqlx::query(sql).execute(&mut self.conn).await?;
-        }
+        // One call for the three statements: one hand-off to the SQLite thread, not three.
+        sqlx::query(&super::fulltext_backlog::CATCH_UP.join(";\n")).execute(&mut self.conn).await?;
         Ok(())
     }
 }

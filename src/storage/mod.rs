@@ -45,7 +45,7 @@ pub mod tasks;
 pub mod users;
 pub mod visibility;
 
-pub use db::{Backend, Row, SqliteSync, Store, Tx, Value};
+pub use db::{Backend, Row, SqliteSync, Statement, Store, Tx, Value};
 pub use error::StorageError;
 pub use migrate::{migrate, schema_fingerprint};
 pub use open::{DatabaseUrl, open};

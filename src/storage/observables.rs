@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::db::{Row, Tx, Value};
+use super::db::{Row, Statement, Tx, Value};
 use super::error::StorageError;
 use super::meta::Meta;
 use super::scope::Scope;
@@ -162,8 +162,8 @@ pub struct ObservableGroup<'a> {
     pub by: &'a str,
 }
 
-/// [`insert_many`] for several parents at once (batched alert ingestion): the rows of all
-/// groups share the multi-row statements. The result has one list per group, in order.
+/// [`insert_many`] for several parents at once: the rows of all groups share the
+/// multi-row statements. The result has one list per group, in order.
 pub async fn insert_groups(
     tx: &mut Tx,
     groups: &[ObservableGroup<'_>],
@@ -174,45 +174,7 @@ pub async fn insert_groups(
     // (parent, dataType, dataHash) -> id of the row this call created.
     let mut ids: HashMap<(Parent, String, String), i64> = HashMap::with_capacity(rows.len());
     for chunk in rows.chunks(BATCH) {
-        let mut sql = String::from(
-            "INSERT INTO observable (case_id, alert_id, data_type, data, data_hash, message, tlp, pap, ioc, sighted, \
-             sighted_at, ignore_similarity, start_date, tags, attachment_id, attachment_name, attachment_content_type, \
-             created_by, created_at) VALUES ",
-        );
-        let mut binds: Vec<Value> = Vec::with_capacity(chunk.len() * 19);
-        for (i, (g, o)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let base = binds.len();
-            push_placeholders(&mut sql, base, 19);
-            let (case_id, alert_id) = g.parent.ids();
-            let (att_id, att_name, att_ct) = match &o.file {
-                Some((id, name, ct)) => (Some(*id), Some(name.clone()), Some(ct.clone())),
-                None => (None, None, None),
-            };
-            binds.extend(args![
-                case_id,
-                alert_id,
-                o.data_type.as_str(),
-                o.data.clone(),
-                o.data_hash.as_str(),
-                o.message.clone(),
-                o.tlp,
-                o.pap,
-                o.ioc,
-                o.sighted,
-                o.sighted_at,
-                o.ignore_similarity,
-                now,
-                serde_json::to_string(&o.tags).unwrap_or_else(|_| "[]".into()),
-                att_id,
-                att_name,
-                att_ct,
-                g.by,
-                now
-            ]);
-        }
+        let (mut sql, binds) = insert_rows(chunk, now);
         sql.push_str(" ON CONFLICT DO NOTHING RETURNING id, case_id, alert_id, data_type, data_hash");
         // RETURNING order is unspecified on SQLite: match rows back by their unique key.
         for row in tx.fetch_all(&sql, binds).await? {
@@ -245,6 +207,90 @@ pub async fn insert_groups(
         .collect();
     insert_tags(tx, &tag_rows).await?;
     Ok(out)
+}
+
+/// The statements that insert the observables of parents created in this same transaction
+/// (batched alert ingestion), with their tags. Such a parent has no observable yet, so
+/// every row is new and no id needs reading back: the statements can run as one batch
+/// (`Tx::execute_all`). The caller has dropped repeated (dataType, dataHash) of a group.
+pub fn fresh_statements(groups: &[ObservableGroup<'_>], now: i64) -> Vec<Statement> {
+    let rows: Vec<(&ObservableGroup, &NewObservable)> =
+        groups.iter().flat_map(|g| g.items.iter().map(move |o| (g, o))).collect();
+    let mut out = Vec::new();
+    for chunk in rows.chunks(BATCH) {
+        let (mut sql, binds) = insert_rows(chunk, now);
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        out.push(Statement::new(sql, binds));
+    }
+    // Tags find their observable by its key in the parent (the parent's partial key index).
+    for kind in ["case_id", "alert_id"] {
+        let tagged: Vec<(i64, &NewObservable, &str)> = rows
+            .iter()
+            .filter(|(g, _)| g.parent.column().0 == kind)
+            .flat_map(|(g, o)| o.tags.iter().map(move |t| (g.parent.column().1, *o, t.as_str())))
+            .collect();
+        for chunk in tagged.chunks(500) {
+            let mut sql = String::from("WITH v (parent_id, data_type, data_hash, tag) AS (VALUES ");
+            let mut binds = Vec::with_capacity(chunk.len() * 4);
+            for (i, (parent_id, o, tag)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                push_placeholders(&mut sql, binds.len(), 4);
+                binds.extend(args![*parent_id, o.data_type.as_str(), o.data_hash.as_str(), *tag]);
+            }
+            sql.push_str(&format!(
+                ") INSERT INTO observable_tag (observable_id, tag) SELECT o.id, v.tag FROM v JOIN observable o \
+                 ON o.{kind} = v.parent_id AND o.data_type = v.data_type AND o.data_hash = v.data_hash \
+                 WHERE TRUE ON CONFLICT DO NOTHING"
+            ));
+            out.push(Statement::new(sql, binds));
+        }
+    }
+    out
+}
+
+/// `INSERT INTO observable (…) VALUES (…), …` for `rows`, with its bound values.
+fn insert_rows(rows: &[(&ObservableGroup, &NewObservable)], now: i64) -> (String, Vec<Value>) {
+    let mut sql = String::from(
+        "INSERT INTO observable (case_id, alert_id, data_type, data, data_hash, message, tlp, pap, ioc, sighted, \
+         sighted_at, ignore_similarity, start_date, tags, attachment_id, attachment_name, attachment_content_type, \
+         created_by, created_at) VALUES ",
+    );
+    let mut binds: Vec<Value> = Vec::with_capacity(rows.len() * 19);
+    for (i, (g, o)) in rows.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        push_placeholders(&mut sql, binds.len(), 19);
+        let (case_id, alert_id) = g.parent.ids();
+        let (att_id, att_name, att_ct) = match &o.file {
+            Some((id, name, ct)) => (Some(*id), Some(name.clone()), Some(ct.clone())),
+            None => (None, None, None),
+        };
+        binds.extend(args![
+            case_id,
+            alert_id,
+            o.data_type.as_str(),
+            o.data.clone(),
+            o.data_hash.as_str(),
+            o.message.clone(),
+            o.tlp,
+            o.pap,
+            o.ioc,
+            o.sighted,
+            o.sighted_at,
+            o.ignore_similarity,
+            now,
+            serde_json::to_string(&o.tags).unwrap_or_else(|_| "[]".into()),
+            att_id,
+            att_name,
+            att_ct,
+            g.by,
+            now
+        ]);
+    }
+    (sql, binds)
 }
 
 /// Appends `($base+1, …, $base+n)` to a multi-row INSERT (no temporary strings: this runs

@@ -104,6 +104,20 @@ async fn one_batch_refuses_only_the_bad_ones(app: TestApp) {
     let count = json!({"query": [{"_name": "listAlert"}, {"_name": "count"}]});
     let (_, n) = send(ana(&app, Method::POST, "/api/v1/query").json(&count)).await;
     assert_eq!(n, json!(10), "8 good + with-pattern + already-there");
+    // The tag index rows of alerts and observables written with the batch.
+    let tagged = |list: &str, tag: &str| json!({"query": [{"_name": list}, {"_name": "filter", "_eq": {"_field": "tags", "_value": tag}}, {"_name": "count"}]});
+    let (_, n) = send(ana(&app, Method::POST, "/api/v1/query").json(&tagged("listAlert", "batch"))).await;
+    assert_eq!(n, json!(10));
+    let (_, n) = send(ana(&app, Method::POST, "/api/v1/query").json(&tagged("listAlert", "good-5"))).await;
+    assert_eq!(n, json!(1));
+    let (_, n) = send(ana(&app, Method::POST, "/api/v1/query").json(&tagged("listObservable", "shared"))).await;
+    assert_eq!(n, json!(10), "one tagged observable per alert of the organisation");
+    // And the full-text index.
+    let (status, hits) = send(ana(&app, Method::POST, "/api/v1/query").json(&json!({"query": [
+        {"_name": "listObservable"}, {"_name": "filter", "_string": "good-6.example.com"}]})))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{hits}");
+    assert!(hits.as_array().is_some_and(|h| h.iter().any(|o| o["data"] == "good-6.example.com")), "{hits}");
     let (_, procedures) = send(ana(&app, Method::POST, "/api/v1/query").json(&json!({"query": [
         {"_name": "getAlert", "idOrName": "siem;batch;with-pattern"}, {"_name": "procedures"}]})))
     .await;

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Value, json};
 
 use super::super::attachments::Upload;
-use super::super::audit::{Action, record_many};
+use super::super::audit::{Action, record_statements};
 use super::super::observables::{self as obs, Spec};
 use super::super::procedures::{self, ProcedureInput};
 use super::super::wire::{nest_field, opt_date, opt_range, opt_tags};
@@ -157,19 +157,15 @@ pub async fn create_many_in_tx(
     for (i, _, _) in &inserted {
         let r = &requests[*i];
         let prepared = obs::prepare(tx, r.caller, &r.input.observables, r.files, types, now).await?;
-        observable_rows.push(prepared.into_iter().map(|p| p.row).collect::<Vec<_>>());
+        // An observable given twice is created once, with the first one's fields.
+        let mut keys = HashSet::new();
+        let rows: Vec<_> = prepared
+            .into_iter()
+            .map(|p| p.row)
+            .filter(|o| keys.insert((o.data_type.clone(), o.data_hash.clone())))
+            .collect();
+        observable_rows.push(rows);
     }
-    let groups: Vec<ObservableGroup> = inserted
-        .iter()
-        .zip(&observable_rows)
-        .map(|((i, _, id), items)| ObservableGroup {
-            parent: Parent::Alert(*id),
-            items,
-            by: &requests[*i].caller.login,
-        })
-        .collect();
-    let created = observables::insert_groups(tx, &groups, now).await?;
-    let counts: Vec<i64> = created.iter().map(|ids| ids.iter().flatten().count() as i64).collect();
     let mut fields = Vec::with_capacity(inserted.len());
     for (i, _, id) in &inserted {
         let r = &requests[*i];
@@ -179,6 +175,22 @@ pub async fn create_many_in_tx(
             None => Vec::new(),
         });
     }
+    // The rest needs no answer from the database: tags, observables (all new, their alerts
+    // being new), the audit rows, sent together.
+    let tag_rows: Vec<(i64, &str)> =
+        inserted.iter().flat_map(|(_, a, id)| a.tags.iter().map(move |t| (*id, t.as_str()))).collect();
+    let mut statements = alerts::tag_statements(&tag_rows);
+    let groups: Vec<ObservableGroup> = inserted
+        .iter()
+        .zip(&observable_rows)
+        .map(|((i, _, id), items)| ObservableGroup {
+            parent: Parent::Alert(*id),
+            items,
+            by: &requests[*i].caller.login,
+        })
+        .collect();
+    statements.extend(observables::fresh_statements(&groups, now));
+    let counts: Vec<i64> = observable_rows.iter().map(|rows| rows.len() as i64).collect();
     let actions: Vec<(&Caller, Action)> = inserted
         .iter()
         .zip(&counts)
@@ -195,7 +207,8 @@ pub async fn create_many_in_tx(
             (requests[*i].caller, action)
         })
         .collect();
-    record_many(tx, &actions, now).await?;
+    statements.extend(record_statements(&actions, now));
+    tx.execute_all(statements).await?;
     for (((i, a, id), observable_count), custom_fields) in inserted.into_iter().zip(counts).zip(fields) {
         let alert = created_alert(a, id, observable_count, &requests[i].caller.login, now);
         outcomes[i] = Some(Ok(Created { alert, custom_fields }));
