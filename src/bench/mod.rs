@@ -87,7 +87,9 @@ impl Sizes {
             Sizes {
                 requests: 2_000,
                 raw_alerts: 500,
-                alerts: 2_000,
+                // Enough for several seconds of ingestion per run: batches take a moment
+                // to reach their steady size.
+                alerts: 8_000,
                 shape: dataset::Shape {
                     cases: 5_000,
                     observables_per_case: 10,
