@@ -164,13 +164,35 @@ pub async fn get(app: &App, caller: &Caller, id: &str) -> Result<Procedure, ApiE
 
 pub async fn list(app: &App, caller: &Caller, parent: ParentRef<'_>) -> Result<Vec<Procedure>, ApiError> {
     let mut tx = app.store.read().await?;
-    let p = match parent {
-        ParentRef::Case(id) => ProcParent::Case(super::observables::find_case(&mut tx, caller, id).await?),
-        ParentRef::Alert(id) => ProcParent::Alert(
-            alerts::find(&mut tx, &caller.scope(), id).await?.ok_or_else(|| ApiError::not_found("Alert"))?.id,
-        ),
-    };
+    let p = resolve_visible(&mut tx, caller, parent).await?;
     Ok(patterns::procedures_of(&mut tx, p).await?)
+}
+
+/// The case or alert `parent` names, if the caller may see it.
+async fn resolve_visible(tx: &mut Tx, caller: &Caller, parent: ParentRef<'_>) -> Result<ProcParent, ApiError> {
+    Ok(match parent {
+        ParentRef::Case(id) => ProcParent::Case(super::observables::find_case(tx, caller, id).await?),
+        ParentRef::Alert(id) => ProcParent::Alert(
+            alerts::find(tx, &caller.scope(), id).await?.ok_or_else(|| ApiError::not_found("Alert"))?.id,
+        ),
+    })
+}
+
+/// The visible procedure `id`; with `within`, it must also belong to that case or alert
+/// (a page edits only its own procedures), else it is not found.
+async fn find_within(
+    tx: &mut Tx,
+    caller: &Caller,
+    id: &str,
+    within: Option<ParentRef<'_>>,
+) -> Result<Procedure, ApiError> {
+    let p = patterns::find_procedure(tx, &caller.scope(), id).await?.ok_or_else(|| ApiError::not_found("Procedure"))?;
+    if let Some(parent) = within
+        && resolve_visible(tx, caller, parent).await? != p.parent
+    {
+        return Err(ApiError::not_found("Procedure"));
+    }
+    Ok(p)
 }
 
 /// The permission to change a procedure: `manageProcedure` on its case (the organisation's
@@ -194,17 +216,28 @@ async fn require_change(tx: &mut Tx, caller: &Caller, p: &Procedure) -> Result<(
 
 /// `PATCH /procedure/{id}`: `description`, `occurDate`, `tactic`.
 pub async fn update(app: &App, caller: &Caller, id: &str, body: &Value) -> Result<(), ApiError> {
-    object(body)?;
-    let u = ProcedureUpdate {
-        occur_date: opt_date(body, "occurDate")?,
-        tactic: super::wire::nullable_str(body, "tactic")?,
-        description: super::wire::nullable_str(body, "description")?,
-    };
+    update_within(app, caller, None, id, |_| body.clone()).await
+}
+
+/// [`update`] of a procedure that must belong to `within` (when given), with the body
+/// built from the procedure as it is (the UI form keeps the time of an unchanged day).
+pub async fn update_within(
+    app: &App,
+    caller: &Caller,
+    within: Option<ParentRef<'_>>,
+    id: &str,
+    body: impl FnOnce(&Procedure) -> Value,
+) -> Result<(), ApiError> {
     let now = crate::clock::now_ms();
     let mut tx = app.store.write().await?;
-    let p = patterns::find_procedure(&mut tx, &caller.scope(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Procedure"))?;
+    let p = find_within(&mut tx, caller, id, within).await?;
+    let body = body(&p);
+    object(&body)?;
+    let u = ProcedureUpdate {
+        occur_date: opt_date(&body, "occurDate")?,
+        tactic: super::wire::nullable_str(&body, "tactic")?,
+        description: super::wire::nullable_str(&body, "description")?,
+    };
     require_change(&mut tx, caller, &p).await?;
     patterns::update_procedure(&mut tx, p.id, &u, &caller.login, now).await?;
     record(
@@ -215,7 +248,7 @@ pub async fn update(app: &App, caller: &Caller, id: &str, body: &Value) -> Resul
             object_type: "Procedure",
             object_id: p.id,
             root: Some(root(p.parent)),
-            details: body.clone(),
+            details: body,
         },
         now,
     )
@@ -224,14 +257,13 @@ pub async fn update(app: &App, caller: &Caller, id: &str, body: &Value) -> Resul
     Ok(())
 }
 
-/// `DELETE /procedure/{id}` and `POST /procedure/delete/_bulk {ids}`.
-pub async fn delete(app: &App, caller: &Caller, ids: &[String]) -> Result<(), ApiError> {
+/// `DELETE /procedure/{id}` and `POST /procedure/delete/_bulk {ids}`; with `within`, every
+/// procedure must belong to that case or alert.
+pub async fn delete(app: &App, caller: &Caller, ids: &[String], within: Option<ParentRef<'_>>) -> Result<(), ApiError> {
     let now = crate::clock::now_ms();
     let mut tx = app.store.write().await?;
     for id in ids {
-        let p = patterns::find_procedure(&mut tx, &caller.scope(), id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Procedure"))?;
+        let p = find_within(&mut tx, caller, id, within).await?;
         require_change(&mut tx, caller, &p).await?;
         patterns::delete_procedure(&mut tx, p.id).await?;
         record(

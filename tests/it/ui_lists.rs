@@ -302,6 +302,27 @@ async fn alert_ttps_added_edited_removed(app: TestApp) {
     let ocsrf = o.get("/alerts").await.csrf();
     let refused = o.post(&format!("/alerts/{id}/ttps/{pid}/delete"), &[("_csrf", &ocsrf)]).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.body);
+    // A page edits only its own procedures: through another alert's page, nothing changes.
+    let other = api(
+        &app,
+        Method::POST,
+        "/api/v1/alert",
+        &login,
+        &pw,
+        json!({"type": "t", "source": "edr", "sourceRef": "ttp-2", "title": "Other", "description": "-"}),
+    )
+    .await;
+    let other = other["_id"].as_str().unwrap().to_owned();
+    let wrong_page = [("_csrf", csrf.as_str()), ("description", "changed elsewhere"), ("occurDate", "2024-03-01")];
+    // The other alert's page comes back with the error.
+    let edited = b.post(&format!("/alerts/{other}/ttps/{pid}"), &wrong_page).await;
+    assert_eq!(edited.status, StatusCode::BAD_REQUEST, "{}", edited.body);
+    assert!(edited.body.contains("Procedure not found"), "{}", edited.body);
+    let removed = b.post(&format!("/alerts/{other}/ttps/{pid}/delete"), &[("_csrf", &csrf)]).await;
+    assert_eq!(removed.status, StatusCode::BAD_REQUEST, "{}", removed.body);
+    assert!(removed.body.contains("Procedure not found"), "{}", removed.body);
+    let (_, p) = send(app.as_user(Method::GET, &format!("/api/v1/procedure/{pid}"), &login, &pw)).await;
+    assert_eq!(p["description"], "DNS tunnelling", "{p}");
     let removed = b.post(&format!("/alerts/{id}/ttps/{pid}/delete"), &[("_csrf", &csrf)]).await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
     let (status, _) = send(app.as_user(Method::GET, &format!("/api/v1/procedure/{pid}"), &login, &pw)).await;

@@ -71,13 +71,13 @@ async fn update(
 }
 
 async fn remove(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    procedures::delete(&app, &caller, &[id]).await?;
+    procedures::delete(&app, &caller, &[id], None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn bulk_delete(State(app): State<App>, caller: Caller, Body(body): Body) -> Result<StatusCode, ApiError> {
     let ids = crate::service::wire::id_list(&body, "ids")?;
-    procedures::delete(&app, &caller, &ids).await?;
+    procedures::delete(&app, &caller, &ids, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -89,7 +89,7 @@ async fn change(
 }
 
 async fn remove(State(app): State<App>, ui: Ui, Path((id, pid)): Path<(String, String)>) -> Result<Response, UiError> {
-    let result = procedures::delete(&app, &ui.caller, &[pid]).await;
+    let result = procedures::delete(&app, &ui.caller, &[pid], Some(ParentRef::Alert(&id))).await;
     let to = format!("/alerts/{id}/ttps");
     outcome(result, &to, "deleted", |msg| async move { render(&app, &ui, &id, Some(&msg), &UiForm::default()).await })
         .await

@@ -111,7 +111,7 @@ pub fn procedure_change(form: &UiForm, current: &Procedure) -> Value {
     body
 }
 
-/// Changes one procedure, checking it belongs to the page it was edited on (`parent`).
+/// Changes one procedure of the page it was edited on (`parent`).
 pub async fn change_procedure(
     app: &App,
     ui: &Ui,
@@ -119,12 +119,7 @@ pub async fn change_procedure(
     id: &str,
     form: &UiForm,
 ) -> Result<(), ApiError> {
-    let shown = procedures::list(app, &ui.caller, parent).await?;
-    let current = procedures::get(app, &ui.caller, id).await?;
-    if !shown.iter().any(|p| p.id == current.id) {
-        return Err(ApiError::not_found("Procedure"));
-    }
-    procedures::update(app, &ui.caller, id, &procedure_change(form, &current)).await
+    procedures::update_within(app, &ui.caller, Some(parent), id, |current| procedure_change(form, current)).await
 }
 
 async fn render(app: &App, ui: &Ui, number: &str, error: Option<&str>, values: &UiForm) -> Result<Response, UiError> {
@@ -185,7 +180,7 @@ async fn remove(
     ui: Ui,
     Path((number, id)): Path<(String, String)>,
 ) -> Result<Response, UiError> {
-    let result = procedures::delete(&app, &ui.caller, &[id]).await;
+    let result = procedures::delete(&app, &ui.caller, &[id], Some(ParentRef::Case(&number))).await;
     let to = format!("/cases/{number}/ttps");
     outcome(
         result,
