@@ -6,6 +6,7 @@ use super::db::{Row, Statement, Tx, Value};
 use super::error::StorageError;
 use super::meta::Meta;
 use super::observables::json_list;
+use super::placeholders::push_row;
 use super::scope::Scope;
 use super::visibility;
 use crate::args;
@@ -108,7 +109,7 @@ pub struct NewAlert {
     pub case_template: Option<String>,
 }
 
-/// Alerts per multi-row INSERT: 25 binds each.
+/// Alerts per multi-row INSERT: 26 binds each.
 const INSERT_BATCH: usize = 100;
 
 /// Inserts alerts (each with its author), one statement per 100. An alert whose
@@ -124,25 +125,12 @@ pub async fn insert_many(tx: &mut Tx, items: &[(&NewAlert, &str)], now: i64) -> 
              tlp, pap, date, last_sync_date, tags, flag, status, stage, read, follow, summary, assignee, case_template, \
              new_date, in_progress_date, closed_date, created_by, created_at) VALUES ",
         );
-        let mut binds: Vec<Value> = Vec::with_capacity(chunk.len() * 25);
+        let mut binds: Vec<Value> = Vec::with_capacity(chunk.len() * 26);
         for (i, (a, by)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            let b = binds.len();
-            // Columns 1–16, FALSE for `read`, then 17–25 (offset by `b`).
-            sql.push('(');
-            for k in 1..=25 {
-                if k > 1 {
-                    sql.push_str(", ");
-                }
-                if k == 17 {
-                    sql.push_str("FALSE, ");
-                }
-                use std::fmt::Write;
-                let _ = write!(sql, "${}", b + k);
-            }
-            sql.push(')');
+            push_row(&mut sql, binds.len(), 26);
             binds.extend(args![
                 a.organisation_id,
                 a.alert_type.as_str(),
@@ -160,6 +148,7 @@ pub async fn insert_many(tx: &mut Tx, items: &[(&NewAlert, &str)], now: i64) -> 
                 a.flag,
                 a.status.as_str(),
                 a.stage.as_str(),
+                false,
                 a.follow,
                 a.summary.clone(),
                 a.assignee.clone(),
@@ -202,8 +191,7 @@ pub fn tag_statements(rows: &[(i64, &str)]) -> Vec<Statement> {
             if i > 0 {
                 sql.push_str(", ");
             }
-            use std::fmt::Write;
-            let _ = write!(sql, "(${}, ${})", 2 * i + 1, 2 * i + 2);
+            push_row(&mut sql, binds.len(), 2);
             binds.extend(args![*id, *t]);
         }
         sql.push_str(" ON CONFLICT DO NOTHING");

@@ -3,6 +3,7 @@
 
 use super::db::{Row, Statement, Tx};
 use super::error::StorageError;
+use super::placeholders::push_row;
 use super::scope::Scope;
 use super::visibility;
 use crate::args;
@@ -44,7 +45,6 @@ pub async fn insert_many(tx: &mut Tx, rows: &[NewAudit<'_>], now: i64) -> Result
 
 /// The statements that insert audit rows, one per 200 (batched alert ingestion writes many).
 pub fn insert_statements(rows: &[NewAudit<'_>], now: i64) -> Vec<Statement> {
-    use std::fmt::Write;
     let mut out = Vec::new();
     for chunk in rows.chunks(200) {
         let mut sql = String::from(
@@ -56,11 +56,7 @@ pub fn insert_statements(rows: &[NewAudit<'_>], now: i64) -> Vec<Statement> {
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push('(');
-            for k in 1..=11 {
-                let _ = write!(sql, "{}${}", if k > 1 { ", " } else { "" }, 11 * i + k);
-            }
-            sql.push(')');
+            push_row(&mut sql, binds.len(), 11);
             binds.extend(args![
                 now,
                 a.created_by,

@@ -15,3 +15,6 @@ pub const CATCH_UP: [&str; 3] = [
      FROM fts_pending p JOIN observable o ON o.id = p.row_id WHERE p.tbl = 'observable'",
     "DELETE FROM fts_pending",
 ];
+
+/// [`CATCH_UP`] as one text, for the group-commit writer to send in one call per batch.
+pub static CATCH_UP_TEXT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| CATCH_UP.join(";\n"));

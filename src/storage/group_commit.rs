@@ -135,7 +135,7 @@ impl WriterState {
             self.backlog_table = true;
         }
         // One call for the three statements: one hand-off to the SQLite thread, not three.
-        sqlx::query(&super::fulltext_backlog::CATCH_UP.join(";\n")).execute(&mut self.conn).await?;
+        sqlx::query(super::fulltext_backlog::CATCH_UP_TEXT.as_str()).execute(&mut self.conn).await?;
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use super::db::{Row, Statement, Tx, Value};
 use super::error::StorageError;
 use super::meta::Meta;
+use super::placeholders::push_row;
 use super::scope::Scope;
 use super::visibility;
 use crate::args;
@@ -236,7 +237,7 @@ pub fn fresh_statements(groups: &[ObservableGroup<'_>], now: i64) -> Vec<Stateme
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                push_placeholders(&mut sql, binds.len(), 4);
+                push_row(&mut sql, binds.len(), 4);
                 binds.extend(args![*parent_id, o.data_type.as_str(), o.data_hash.as_str(), *tag]);
             }
             sql.push_str(&format!(
@@ -262,7 +263,7 @@ fn insert_rows(rows: &[(&ObservableGroup, &NewObservable)], now: i64) -> (String
         if i > 0 {
             sql.push_str(", ");
         }
-        push_placeholders(&mut sql, binds.len(), 19);
+        push_row(&mut sql, binds.len(), 19);
         let (case_id, alert_id) = g.parent.ids();
         let (att_id, att_name, att_ct) = match &o.file {
             Some((id, name, ct)) => (Some(*id), Some(name.clone()), Some(ct.clone())),
@@ -293,20 +294,6 @@ fn insert_rows(rows: &[(&ObservableGroup, &NewObservable)], now: i64) -> (String
     (sql, binds)
 }
 
-/// Appends `($base+1, …, $base+n)` to a multi-row INSERT (no temporary strings: this runs
-/// for every row of every ingested alert).
-fn push_placeholders(sql: &mut String, base: usize, n: usize) {
-    use std::fmt::Write;
-    sql.push('(');
-    for k in 1..=n {
-        if k > 1 {
-            sql.push_str(", ");
-        }
-        let _ = write!(sql, "${}", base + k);
-    }
-    sql.push(')');
-}
-
 async fn insert_tags(tx: &mut Tx, rows: &[(i64, &str)]) -> Result<(), StorageError> {
     for chunk in rows.chunks(500) {
         let mut sql = String::from("INSERT INTO observable_tag (observable_id, tag) VALUES ");
@@ -315,7 +302,7 @@ async fn insert_tags(tx: &mut Tx, rows: &[(i64, &str)]) -> Result<(), StorageErr
             if i > 0 {
                 sql.push_str(", ");
             }
-            push_placeholders(&mut sql, 2 * i, 2);
+            push_row(&mut sql, 2 * i, 2);
             binds.extend(args![*id, *tag]);
         }
         sql.push_str(" ON CONFLICT DO NOTHING");

@@ -81,6 +81,20 @@ pub fn positional(sql: &str) -> Cow<'_, str> {
     }
 }
 
+/// Appends `($base+1, …, $base+n)`, one row of a multi-row INSERT whose earlier rows took
+/// `base` values (no temporary strings: this runs for every row of every ingested alert).
+pub fn push_row(sql: &mut String, base: usize, n: usize) {
+    use std::fmt::Write;
+    sql.push('(');
+    for k in 1..=n {
+        if k > 1 {
+            sql.push_str(", ");
+        }
+        let _ = write!(sql, "${}", base + k);
+    }
+    sql.push(')');
+}
+
 #[cfg(test)]
 mod tests {
     use super::positional;
