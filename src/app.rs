@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use crate::auth::identity_cache::IdentityCache;
 use crate::auth::password::PasswordCache;
 use crate::auth::secrets::Sealer;
 use crate::auth::throttle::LoginThrottle;
@@ -21,6 +22,8 @@ pub struct AppInner {
     pub sealer: Sealer,
     pub throttle: LoginThrottle,
     pub password_cache: PasswordCache,
+    /// Who each recently seen API key belongs to.
+    pub identities: IdentityCache,
     /// Key of the UI's CSRF tokens, derived from the server secret.
     pub csrf: crate::http::ui::csrf::CsrfKey,
     /// The queue of alert creations, written in batches.
@@ -43,6 +46,7 @@ impl App {
             config,
             throttle: LoginThrottle::default(),
             password_cache: PasswordCache::default(),
+            identities: IdentityCache::default(),
             csrf: crate::http::ui::csrf::CsrfKey::new(secret),
         }))
     }

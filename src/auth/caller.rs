@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
+use super::identity_cache::Identity;
 use super::permissions;
 use crate::app::App;
 use crate::error::ApiError;
@@ -129,37 +130,64 @@ pub async fn authenticate(
     addr: Option<IpAddr>,
     request_id: String,
 ) -> Result<Caller, ApiError> {
-    let mut tx = app.store.read().await?;
-    let now = crate::clock::now_ms();
-    let (user, method, session_org) = match creds {
-        Credentials::ApiKey(key) => {
-            let hash = super::secrets::sha256_hex(key.as_bytes());
-            let user = users::find_by_api_key_hash(&mut tx, &hash).await?.ok_or_else(auth_failure)?;
-            (user, AuthMethod::ApiKey, None)
-        }
+    let (identity, method, session_org) = match creds {
+        Credentials::ApiKey(key) => (identity_by_api_key(app, &key).await?, AuthMethod::ApiKey, None),
         Credentials::Basic { login, password, code } => {
+            let mut tx = app.store.read().await?;
             let user = check_password(app, &mut tx, &login, &password, code.as_deref(), addr).await?;
-            (user, AuthMethod::Basic, None)
+            let memberships = users::memberships(&mut tx, user.id).await?;
+            (Identity { user, memberships }, AuthMethod::Basic, None)
         }
         Credentials::Session(token) => {
+            let mut tx = app.store.read().await?;
             let token_hash = super::secrets::sha256_hex(token.as_bytes());
             let session = sessions::find(&mut tx, &token_hash).await?.ok_or_else(auth_failure)?;
-            if session.expires_at < now {
+            if session.expires_at < crate::clock::now_ms() {
                 return Err(auth_failure());
             }
             let user = users::get_by_id(&mut tx, session.user_id).await?.ok_or_else(auth_failure)?;
+            let memberships = users::memberships(&mut tx, user.id).await?;
             let method = AuthMethod::Session {
                 token_hash,
                 expires_at: session.expires_at,
                 organisation_id: session.organisation_id,
             };
-            (user, method, session.organisation_id)
+            (Identity { user, memberships }, method, session.organisation_id)
         }
     };
+    caller_in(identity, method, requested_org, session_org, request_id)
+}
+
+/// The user and memberships an API key stands for: from the identity cache when nothing
+/// that could change them was committed since they were read, else from the database.
+async fn identity_by_api_key(app: &App, key: &str) -> Result<Identity, ApiError> {
+    let hash = super::secrets::sha256_hex(key.as_bytes());
+    // The epoch is loaded before the read: a change committed during the read makes the
+    // entry stale at once instead of letting it outlive the change.
+    let epoch = app.store.identity_epoch();
+    if let Some(identity) = app.identities.get(&hash, epoch) {
+        return Ok(identity);
+    }
+    let mut tx = app.store.read().await?;
+    let user = users::find_by_api_key_hash(&mut tx, &hash).await?.ok_or_else(auth_failure)?;
+    let memberships = users::memberships(&mut tx, user.id).await?;
+    drop(tx);
+    let identity = Identity { user, memberships };
+    app.identities.put(hash, epoch, identity.clone());
+    Ok(identity)
+}
+
+/// The caller a checked user becomes in the organisation the request picks.
+fn caller_in(
+    Identity { user, memberships }: Identity,
+    method: AuthMethod,
+    requested_org: Option<&str>,
+    session_org: Option<i64>,
+    request_id: String,
+) -> Result<Caller, ApiError> {
     if user.locked {
         return Err(ApiError::Authentication("Your account is locked".into()));
     }
-    let memberships = users::memberships(&mut tx, user.id).await?;
     let membership = choose_organisation(&user, &memberships, requested_org, session_org)?;
     let permissions = permissions::effective(&membership.permissions, membership.organisation == ADMIN_ORG);
     Ok(Caller {

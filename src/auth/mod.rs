@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP; `http::extract` reads headers and calls `authenticate`.
 
 pub mod caller;
+pub mod identity_cache;
 pub mod integration;
 pub mod password;
 pub mod permissions;

@@ -13,6 +13,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -20,8 +21,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Connection, Decode, PgPool, Postgres, Row as _, Sqlite, SqlitePool, Type};
 
 use super::error::StorageError;
-use super::group_commit::{GroupTx, SqliteWriter};
+use super::group_commit::{Durable, GroupTx, SqliteWriter};
 use super::placeholders::positional;
+use super::wal_sync::WalSyncer;
 
 /// Which database engine a `Store` talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,9 @@ enum Pools {
 #[derive(Clone)]
 pub struct Store {
     pools: Pools,
+    /// Bumped after each commit that changed users, memberships, profiles or organisations
+    /// through this store: what a cached identity was read under (see `auth::identity_cache`).
+    identity_epoch: Arc<AtomicU64>,
 }
 
 /// How durable SQLite commits are. `Full` syncs the WAL on every commit, so an acknowledged
@@ -84,10 +89,22 @@ impl Store {
             .pragma("cache_size", "-8000");
         // The writer checkpoints only as a backstop: `group_commit`'s checkpointer copies the
         // WAL into the database on a connection of its own, off the writer's path.
-        let writer_opts = opts.clone().pragma("wal_autocheckpoint", super::group_commit::BACKSTOP_CHECKPOINT_PAGES);
+        let mut writer_opts = opts.clone().pragma("wal_autocheckpoint", super::group_commit::BACKSTOP_CHECKPOINT_PAGES);
+        // `FULL` durability without the writer waiting for the disk: its COMMITs only write
+        // the WAL, and `wal_sync` fsyncs it before anyone is told their write is committed.
+        let syncer = match sync {
+            SqliteSync::Full => {
+                writer_opts = writer_opts.synchronous(SqliteSynchronous::Normal);
+                let mut wal = path.as_os_str().to_owned();
+                wal.push("-wal");
+                Some(WalSyncer::start(wal.into()).map_err(|e| StorageError::Commit(format!("WAL sync thread: {e}")))?)
+            }
+            SqliteSync::Normal => None,
+        };
         let writer = SqliteWriter::new(
             sqlx::SqliteConnection::connect_with(&writer_opts).await?,
             sqlx::SqliteConnection::connect_with(&opts).await?,
+            syncer,
         );
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
@@ -95,7 +112,7 @@ impl Store {
             .max_lifetime(None)
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(Store { pools: Pools::Sqlite { writer, reader } })
+        Ok(Store::with(Pools::Sqlite { writer, reader }))
     }
 
     /// Connects to PostgreSQL. The database must exist: we never create one from a URL,
@@ -107,7 +124,18 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts)
             .await?;
-        Ok(Store { pools: Pools::Postgres(pool) })
+        Ok(Store::with(Pools::Postgres(pool)))
+    }
+
+    fn with(pools: Pools) -> Store {
+        Store { pools, identity_epoch: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// Commits so far that changed who may do what (users, API keys, memberships, profiles,
+    /// organisations). Read it before reading an identity: a cache entry read under an
+    /// older epoch may be stale.
+    pub fn identity_epoch(&self) -> u64 {
+        self.identity_epoch.load(Ordering::Acquire)
     }
 
     pub fn backend(&self) -> Backend {
@@ -123,7 +151,7 @@ impl Store {
             Pools::Sqlite { writer, .. } => TxInner::SqliteGroup(writer.begin().await?),
             Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(Tx { inner, deadline: None })
+        Ok(self.tx(inner))
     }
 
     /// Starts a read-only transaction: one consistent snapshot for a multi-query read.
@@ -132,7 +160,12 @@ impl Store {
             Pools::Sqlite { reader, .. } => TxInner::Sqlite(reader.begin().await?),
             Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(Tx { inner, deadline: None })
+        Ok(self.tx(inner))
+    }
+
+    fn tx(&self, inner: TxInner) -> Tx {
+        let identity = Some(IdentityMark { epoch: self.identity_epoch.clone(), changed: false });
+        Tx { inner, deadline: None, identity }
     }
 
     /// Runs a multi-statement script outside a transaction (migrations manage their own).
@@ -177,6 +210,14 @@ pub struct Tx {
     /// Set by `limit_duration` on SQLite; disarms the progress handler when the
     /// transaction ends, whichever way it ends.
     deadline: Option<DeadlineGuard>,
+    /// The link to the store's identity epoch (none for the bulk loader, which runs while
+    /// no server does).
+    identity: Option<IdentityMark>,
+}
+
+struct IdentityMark {
+    epoch: Arc<AtomicU64>,
+    changed: bool,
 }
 
 /// Disarms a SQLite progress-handler deadline on drop. The handler itself stays installed
@@ -265,12 +306,12 @@ impl Tx {
     /// A plain `BEGIN … COMMIT` transaction on a connection of its own, outside the group
     /// commit: the bulk loader's (`seed::Loader`), while the server is stopped.
     pub(super) fn own_sqlite(t: sqlx::Transaction<'static, Sqlite>) -> Tx {
-        Tx { inner: TxInner::Sqlite(t), deadline: None }
+        Tx { inner: TxInner::Sqlite(t), deadline: None, identity: None }
     }
 
     /// The PostgreSQL twin of [`Tx::own_sqlite`].
     pub(super) fn own_postgres(t: sqlx::Transaction<'static, Postgres>) -> Tx {
-        Tx { inner: TxInner::Postgres(t), deadline: None }
+        Tx { inner: TxInner::Postgres(t), deadline: None, identity: None }
     }
 
     /// Streams `data` (PostgreSQL's COPY text format) into `COPY … FROM STDIN`; returns the
@@ -445,10 +486,54 @@ impl Tx {
     }
 
     pub async fn commit(self) -> Result<(), StorageError> {
-        match self.inner {
-            TxInner::Sqlite(t) => t.commit().await?,
-            TxInner::SqliteGroup(g) => g.commit().await?,
-            TxInner::Postgres(t) => t.commit().await?,
+        self.commit_behind().await?.wait().await
+    }
+
+    /// Commits without waiting for durability: the returned [`Committed`] resolves when the
+    /// commit is durable, and only then may the write be acknowledged. On SQLite the writer
+    /// is free for the next transaction meanwhile (see `wal_sync`); elsewhere the commit is
+    /// durable when this returns.
+    pub async fn commit_behind(self) -> Result<Committed, StorageError> {
+        let durable = match self.inner {
+            TxInner::Sqlite(t) => {
+                t.commit().await?;
+                None
+            }
+            TxInner::SqliteGroup(g) => Some(g.commit_behind().await?),
+            TxInner::Postgres(t) => {
+                t.commit().await?;
+                None
+            }
+        };
+        Ok(Committed { durable, identity: self.identity.filter(|m| m.changed) })
+    }
+
+    /// Records that this transaction changes users, API keys, memberships, profiles or
+    /// organisations; its commit then bumps the store's identity epoch. Every storage
+    /// function writing those tables calls it.
+    pub(super) fn identity_changed(&mut self) {
+        if let Some(mark) = &mut self.identity {
+            mark.changed = true;
+        }
+    }
+}
+
+/// A transaction committed by [`Tx::commit_behind`], not yet known to be durable.
+pub struct Committed {
+    durable: Option<Durable>,
+    identity: Option<IdentityMark>,
+}
+
+impl Committed {
+    /// Waits until the commit is durable.
+    pub async fn wait(self) -> Result<(), StorageError> {
+        if let Some(durable) = self.durable {
+            durable.wait().await?;
+        }
+        // After the commit, never before: a reader that saw the old epoch may have read the
+        // old rows, and its cache entry must not outlive this bump.
+        if let Some(mark) = self.identity {
+            mark.epoch.fetch_add(1, Ordering::AcqRel);
         }
         Ok(())
     }

@@ -16,5 +16,8 @@ pub const CATCH_UP: [&str; 3] = [
     "DELETE FROM fts_pending",
 ];
 
-/// [`CATCH_UP`] as one text, for the group-commit writer to send in one call per batch.
-pub static CATCH_UP_TEXT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| CATCH_UP.join(";\n"));
+/// [`CATCH_UP`] then `COMMIT` as one text: the group-commit writer ends a batch with one
+/// call to the SQLite thread. SQLite stops at the first failing statement, so a failed
+/// catch-up never commits.
+pub static CATCH_UP_AND_COMMIT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{};\nCOMMIT", CATCH_UP.join(";\n")));

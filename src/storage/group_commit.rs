@@ -20,6 +20,7 @@ use sqlx::SqliteConnection;
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot};
 
 use super::error::StorageError;
+use super::wal_sync::WalSyncer;
 
 /// Batch limits: commit after this many requests or this much time, whichever comes first.
 const MAX_BATCH: usize = 128;
@@ -54,6 +55,9 @@ pub struct WriterState {
     commits: Arc<AtomicU64>,
     /// Set by the checkpointer when the WAL is long: restart it after the next COMMIT.
     restart_wanted: Arc<AtomicBool>,
+    /// With `synchronous = FULL`: fsyncs the WAL after each COMMIT, off the writer's path;
+    /// the batch's waiters are answered from there. Without: answered at COMMIT.
+    syncer: Option<WalSyncer>,
 }
 
 impl WriterState {
@@ -85,20 +89,24 @@ impl WriterState {
         if !self.in_tx {
             return;
         }
-        let result = match self.index_backlog().await {
-            Ok(()) => sqlx::query("COMMIT").execute(&mut self.conn).await.map(|_| ()).map_err(|e| e.to_string()),
-            Err(e) => Err(format!("full-text indexing of the batch failed: {e}")),
-        };
+        let result =
+            self.index_backlog_and_commit().await.map_err(|e| format!("full-text indexing or COMMIT failed: {e}"));
         if result.is_err() {
             // Leave no half-open transaction behind, whatever the COMMIT failure was.
             let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
         }
         self.in_tx = false;
+        let waiters = std::mem::take(&mut self.pending);
         if result.is_ok() {
             self.commits.fetch_add(1, Ordering::Release);
+            if let Some(syncer) = &self.syncer {
+                syncer.committed(waiters);
+                self.restart_wal_if_wanted().await;
+                return;
+            }
             self.restart_wal_if_wanted().await;
         }
-        for waiter in self.pending.drain(..) {
+        for waiter in waiters {
             let _ = waiter.send(result.clone());
         }
     }
@@ -121,21 +129,19 @@ impl WriterState {
 
 impl WriterState {
     /// Indexes the rows the batch noted in `fts_pending` (migration 0011), inside the batch
-    /// transaction, so the full-text index commits together with the rows. Until that
-    /// migration has run (first start) there is no backlog table and nothing to do.
-    async fn index_backlog(&mut self) -> Result<(), sqlx::Error> {
+    /// transaction so the full-text index commits together with the rows, then commits:
+    /// one call to the SQLite thread. Until that migration has run (first start) there is
+    /// no backlog table and only the COMMIT.
+    async fn index_backlog_and_commit(&mut self) -> Result<(), sqlx::Error> {
         if !self.backlog_table {
             let found: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'fts_pending'")
                     .fetch_one(&mut self.conn)
                     .await?;
-            if found == 0 {
-                return Ok(());
-            }
-            self.backlog_table = true;
+            self.backlog_table = found > 0;
         }
-        // One call for the three statements: one hand-off to the SQLite thread, not three.
-        sqlx::query(super::fulltext_backlog::CATCH_UP_TEXT.as_str()).execute(&mut self.conn).await?;
+        let text = if self.backlog_table { super::fulltext_backlog::CATCH_UP_AND_COMMIT.as_str() } else { "COMMIT" };
+        sqlx::query(text).execute(&mut self.conn).await?;
         Ok(())
     }
 }
@@ -156,8 +162,13 @@ impl Drop for Queued<'_> {
 }
 
 impl SqliteWriter {
-    /// `conn` writes; `checkpoint_conn`, a second read-write connection, checkpoints.
-    pub fn new(conn: SqliteConnection, checkpoint_conn: SqliteConnection) -> Arc<SqliteWriter> {
+    /// `conn` writes; `checkpoint_conn`, a second read-write connection, checkpoints;
+    /// `syncer`, when given, makes commits durable (see `wal_sync`).
+    pub fn new(
+        conn: SqliteConnection,
+        checkpoint_conn: SqliteConnection,
+        syncer: Option<WalSyncer>,
+    ) -> Arc<SqliteWriter> {
         let commits = Arc::new(AtomicU64::new(0));
         let restart_wanted = Arc::new(AtomicBool::new(false));
         let writer = Arc::new(SqliteWriter {
@@ -171,6 +182,7 @@ impl SqliteWriter {
                 backlog_table: false,
                 commits: commits.clone(),
                 restart_wanted: restart_wanted.clone(),
+                syncer,
             })),
             waiting: AtomicUsize::new(0),
             wake: Notify::new(),
@@ -239,9 +251,11 @@ impl GroupTx {
         }
     }
 
-    /// Releases the savepoint and waits until the batch holding it is durably committed.
-    pub async fn commit(mut self) -> Result<(), StorageError> {
-        let Some(mut guard) = self.guard.take() else { return Ok(()) };
+    /// Releases the savepoint and hands the writer on; the returned [`Durable`] resolves
+    /// when the batch holding this transaction is durably committed. A caller with more
+    /// to write can start its next transaction before then.
+    pub async fn commit_behind(mut self) -> Result<Durable, StorageError> {
+        let Some(mut guard) = self.guard.take() else { return Ok(Durable(None)) };
         if guard.in_savepoint
             && let Err(e) = sqlx::query("RELEASE waggle_w").execute(&mut guard.conn).await
         {
@@ -256,6 +270,17 @@ impl GroupTx {
             guard.flush().await;
         }
         drop(guard);
+        Ok(Durable(Some(rx)))
+    }
+}
+
+/// The promise of a committed transaction's durability (see [`GroupTx::commit_behind`]).
+pub struct Durable(Option<oneshot::Receiver<Result<(), String>>>);
+
+impl Durable {
+    /// Waits until the transaction is durable, or reports why it is not known to be.
+    pub async fn wait(self) -> Result<(), StorageError> {
+        let Some(rx) = self.0 else { return Ok(()) };
         match rx.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(StorageError::Commit(e)),

@@ -13,6 +13,7 @@ mod group_commit;
 mod migrate;
 mod open;
 mod placeholders;
+mod wal_sync;
 
 pub mod alert_comments;
 pub mod alerts;
@@ -45,7 +46,7 @@ pub mod tasks;
 pub mod users;
 pub mod visibility;
 
-pub use db::{Backend, Row, SqliteSync, Statement, Store, Tx, Value};
+pub use db::{Backend, Committed, Row, SqliteSync, Statement, Store, Tx, Value};
 pub use error::StorageError;
 pub use migrate::{migrate, schema_fingerprint};
 pub use open::{DatabaseUrl, open};

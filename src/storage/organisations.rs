@@ -43,6 +43,7 @@ pub struct NewOrganisation<'a> {
 /// Inserts an organisation. A duplicate name is a unique violation of
 /// `organisation_name_key`, for the caller to turn into a client error.
 pub async fn insert(tx: &mut Tx, org: &NewOrganisation<'_>, by: &str, now: i64) -> Result<i64, StorageError> {
+    tx.identity_changed();
     tx.fetch_i64(
         "INSERT INTO organisation (name, description, task_rule, observable_rule, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -113,6 +114,7 @@ pub struct OrganisationUpdate {
 }
 
 pub async fn update(tx: &mut Tx, id: i64, u: &OrganisationUpdate, by: &str, now: i64) -> Result<(), StorageError> {
+    tx.identity_changed();
     tx.execute(
         "UPDATE organisation SET name = COALESCE($1, name), description = COALESCE($2, description), \
          task_rule = COALESCE($3, task_rule), observable_rule = COALESCE($4, observable_rule), \

@@ -33,6 +33,7 @@ fn encode(perms: &[String]) -> String {
 }
 
 pub async fn insert(tx: &mut Tx, name: &str, permissions: &[String], by: &str, now: i64) -> Result<i64, StorageError> {
+    tx.identity_changed();
     tx.fetch_i64(
         "INSERT INTO profile (name, permissions, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         args![name, encode(permissions), by, now],
@@ -62,6 +63,7 @@ pub async fn update(
     by: &str,
     now: i64,
 ) -> Result<(), StorageError> {
+    tx.identity_changed();
     tx.execute(
         "UPDATE profile SET name = COALESCE($1, name), permissions = COALESCE($2, permissions), \
          updated_by = $3, updated_at = $4 WHERE id = $5",
@@ -85,6 +87,7 @@ pub async fn in_use(tx: &mut Tx, id: i64) -> Result<bool, StorageError> {
 }
 
 pub async fn delete(tx: &mut Tx, id: i64) -> Result<(), StorageError> {
+    tx.identity_changed();
     tx.execute("DELETE FROM profile WHERE id = $1", args![id]).await?;
     Ok(())
 }

@@ -68,6 +68,7 @@ pub struct NewUser<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, u: &NewUser<'_>, by: &str, now: i64) -> Result<i64, StorageError> {
+    tx.identity_changed();
     tx.fetch_i64(
         "INSERT INTO app_user (login, name, email, user_type, password_hash, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -154,6 +155,7 @@ pub async fn set_role(
     profile_id: i64,
     now: i64,
 ) -> Result<(), StorageError> {
+    tx.identity_changed();
     tx.execute(
         "INSERT INTO role (user_id, organisation_id, profile_id, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id, organisation_id) DO UPDATE SET profile_id = excluded.profile_id",
@@ -164,6 +166,7 @@ pub async fn set_role(
 }
 
 pub async fn remove_role(tx: &mut Tx, user_id: i64, organisation_id: i64) -> Result<u64, StorageError> {
+    tx.identity_changed();
     tx.execute("DELETE FROM role WHERE user_id = $1 AND organisation_id = $2", args![user_id, organisation_id]).await
 }
 
@@ -181,6 +184,7 @@ pub struct UserUpdate {
 }
 
 pub async fn update(tx: &mut Tx, id: i64, u: &UserUpdate, by: &str, now: i64) -> Result<(), StorageError> {
+    tx.identity_changed();
     // Nullable columns use a "set?" flag next to the value so that NULL can be written.
     let (key_hash, key_sealed) = match &u.api_key {
         Some(Some((h, s))) => (Some(h.clone()), Some(s.clone())),
@@ -224,6 +228,7 @@ pub async fn update(tx: &mut Tx, id: i64, u: &UserUpdate, by: &str, now: i64) ->
 }
 
 pub async fn delete(tx: &mut Tx, id: i64) -> Result<(), StorageError> {
+    tx.identity_changed();
     tx.execute("DELETE FROM app_user WHERE id = $1", args![id]).await?;
     Ok(())
 }

@@ -12,6 +12,7 @@ crate::backend_tests!(
     x_organisation_switching,
     locked_user_cannot_authenticate,
     login_is_case_insensitive_with_default_domain,
+    identity_changes_reach_a_key_in_use_at_once,
 );
 
 async fn basic_and_wrong_password(app: TestApp) {
@@ -157,4 +158,59 @@ async fn locked_user_cannot_authenticate(app: TestApp) {
 async fn login_is_case_insensitive_with_default_domain(app: TestApp) {
     let (status, _) = send(app.as_user(Method::GET, "/api/v1/user/current", "ADMIN", "secret")).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// API keys are resolved through a cache (`auth::identity_cache`): every change to what a key
+/// stands for must show on the very next request made with it.
+async fn identity_changes_reach_a_key_in_use_at_once(app: TestApp) {
+    app.create_org("soc").await;
+    app.create_org("cert").await;
+    let (status, body) = send(
+        app.as_admin(Method::POST, "/api/v1/profile").json(&json!({"name": "triage", "permissions": ["manageAlert"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.create_user("key@soc.test", "soc", "triage").await;
+    let (_, key) = send(app.as_admin(Method::POST, "/api/v1/user/key@soc.test/key/renew")).await;
+    let key = key.as_str().unwrap().to_owned();
+    let me = || async {
+        let resp = app.client.get(app.url("/api/v1/user/current")).bearer_auth(&key).send().await.unwrap();
+        let status = resp.status();
+        (status, resp.json::<serde_json::Value>().await.unwrap())
+    };
+    // Used twice, so that the second answer may come from the cache.
+    for _ in 0..2 {
+        let (status, body) = me().await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["permissions"], json!(["manageAlert"]));
+    }
+    // The profile gains a permission.
+    let (status, body) = send(
+        app.as_admin(Method::PATCH, "/api/v1/profile/triage")
+            .json(&json!({"permissions": ["manageAlert", "manageCase"]})),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+    assert_eq!(me().await.1["permissions"], json!(["manageAlert", "manageCase"]));
+    // The organisation is renamed.
+    let (status, body) =
+        send(app.as_admin(Method::PATCH, "/api/v1/organisation/soc").json(&json!({"name": "soc2"}))).await;
+    assert!(status.is_success(), "{status} {body}");
+    assert_eq!(me().await.1["organisation"], "soc2");
+    // The user is moved to another organisation with another profile.
+    let (status, body) = send(app.as_admin(Method::PUT, "/api/v1/user/key@soc.test/organisations").json(&json!({
+        "organisations": [{"organisation": "cert", "profile": "read-only", "default": true}]
+    })))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, body) = me().await;
+    assert_eq!((body["organisation"].as_str(), body["profile"].as_str()), (Some("cert"), Some("read-only")));
+    let (status, body) =
+        send(app.client.get(app.url("/api/v1/user/current")).bearer_auth(&key).header("X-Organisation", "soc2")).await;
+    assert_error(status, &body, 403, "AuthorizationError");
+    // Locked: refused.
+    let (status, _) = send(app.as_admin(Method::DELETE, "/api/v1/user/key@soc.test")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = me().await;
+    assert_error(status, &body, 401, "AuthenticationError");
 }

@@ -23,7 +23,7 @@ use super::create::{AlertInput, Request, create_many_in_tx};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::service::observables::type_table_for_all;
-use crate::storage::Store;
+use crate::storage::{Committed, Store};
 
 /// Most requests written in one transaction. Larger batches gain little (the per-batch
 /// costs are already spread thin) and would hold the SQLite writer longer.
@@ -65,38 +65,51 @@ impl AlertIntake {
     }
 }
 
-/// The writer task: one batch at a time, until every sender is gone.
+/// The writer task: one batch at a time, until every sender is gone. A batch's requests are
+/// answered once it is durable, while the next batch is already being written.
 async fn run(store: Store, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let batch = std::mem::take(&mut jobs);
-        let outcomes = write(&store, &batch).await;
-        for (job, outcome) in batch.into_iter().zip(outcomes) {
-            // A requester that went away (client disconnected) needs no answer.
-            let _ = job.reply.send(outcome);
-        }
+        let requests: Vec<Request> =
+            batch.iter().map(|j| Request { caller: &j.caller, input: &j.input, files: &[] }).collect();
+        let written = write_behind(&store, &requests).await;
+        let count = requests.len();
+        drop(requests);
+        tokio::spawn(async move {
+            for (job, outcome) in batch.into_iter().zip(when_durable(written, count).await) {
+                // A requester that went away (client disconnected) needs no answer.
+                let _ = job.reply.send(outcome);
+            }
+        });
     }
-}
-
-/// Writes a batch in one transaction; one outcome per job, in order.
-async fn write(store: &Store, jobs: &[Job]) -> Vec<Result<Created, ApiError>> {
-    let requests: Vec<Request> =
-        jobs.iter().map(|j| Request { caller: &j.caller, input: &j.input, files: &[] }).collect();
-    create_batch(store, &requests).await
 }
 
 /// Creates a batch of alerts in one transaction and waits until it is durable; one outcome
-/// per request, in order. The intake's writer task runs this for each batch it gathers.
+/// per request, in order.
 pub async fn create_batch(store: &Store, requests: &[Request<'_>]) -> Vec<Result<Created, ApiError>> {
-    match try_batch(store, requests).await {
-        Ok(outcomes) => outcomes,
-        // The transaction itself failed (could not start, or the COMMIT failed): nothing
-        // of the batch was acknowledged, and every request is told so.
-        Err(e) => requests.iter().map(|_| Err(ApiError::Internal(format!("alert batch not written: {e}")))).collect(),
-    }
+    when_durable(write_behind(store, requests).await, requests.len()).await
 }
 
-async fn try_batch(store: &Store, requests: &[Request<'_>]) -> Result<Vec<Result<Created, ApiError>>, ApiError> {
+/// A batch's outcomes, and its commit when it wrote something.
+type Written = Result<(Vec<Result<Created, ApiError>>, Option<Committed>), ApiError>;
+
+/// The outcomes of a written batch once its commit is durable. If the transaction itself
+/// failed (could not start, or its COMMIT or fsync failed), nothing of the batch was
+/// acknowledged, and every request is told so.
+async fn when_durable(written: Written, count: usize) -> Vec<Result<Created, ApiError>> {
+    let outcome = match written {
+        Ok((outcomes, None)) => Ok(outcomes),
+        Ok((outcomes, Some(committed))) => committed.wait().await.map(|()| outcomes).map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    outcome.unwrap_or_else(|e| {
+        (0..count).map(|_| Err(ApiError::Internal(format!("alert batch not written: {e}")))).collect()
+    })
+}
+
+/// Writes and commits a batch; its durability is for the caller to wait for.
+async fn write_behind(store: &Store, requests: &[Request<'_>]) -> Written {
     let now = crate::clock::now_ms();
     let lists: Vec<&[_]> = requests.iter().map(|r| r.input.observables.as_slice()).collect();
     let mut tx = store.write().await?;
@@ -104,15 +117,12 @@ async fn try_batch(store: &Store, requests: &[Request<'_>]) -> Result<Vec<Result
     // No savepoint around the batch: SQLite would copy every page the batch changes into
     // its savepoint journal. A late failure drops the whole transaction instead.
     let failure = match create_many_in_tx(&mut tx, requests, &types, now).await {
-        Ok(outcomes) => {
-            tx.commit().await?;
-            return Ok(outcomes);
-        }
+        Ok(outcomes) => return Ok((outcomes, Some(tx.commit_behind().await?))),
         Err(e) => e,
     };
     drop(tx);
     if requests.len() == 1 {
-        return Ok(vec![Err(failure)]);
+        return Ok((vec![Err(failure)], None));
     }
     // One by one, each in a savepoint, so that only the bad request is refused.
     let mut tx = store.write().await?;
@@ -130,6 +140,5 @@ async fn try_batch(store: &Store, requests: &[Request<'_>]) -> Result<Vec<Result
             }
         }
     }
-    tx.commit().await?;
-    Ok(outcomes)
+    Ok((outcomes, Some(tx.commit_behind().await?)))
 }
