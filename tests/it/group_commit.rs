@@ -93,3 +93,24 @@ async fn first_transaction_of_a_batch_rolls_back_alone() {
         .collect();
     assert_eq!(names, ["kept", "kept-after-error"]);
 }
+
+/// With `synchronous = full` the writer's COMMIT does not fsync; `wal_sync` does, and only
+/// its success acknowledges the commit. Here the WAL is unlinked under SQLite (which keeps
+/// writing to its open descriptor), so the fsync thread cannot reach the file: the commit
+/// must be reported as not durable rather than acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_is_acknowledged_only_by_the_wal_fsync() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let s = store(&path).await;
+    let org =
+        |name: &'static str| NewOrganisation { name, description: "", task_rule: "manual", observable_rule: "manual" };
+    let mut tx = s.write().await.unwrap();
+    organisations::insert(&mut tx, &org("before"), "t", 0).await.unwrap();
+    tx.commit().await.expect("an fsynced commit is acknowledged");
+    std::fs::remove_file(dir.path().join("g.db-wal")).unwrap();
+    let mut tx = s.write().await.unwrap();
+    organisations::insert(&mut tx, &org("after"), "t", 0).await.unwrap();
+    let err = tx.commit().await.expect_err("a commit whose WAL could not be fsynced is not acknowledged");
+    assert!(err.to_string().contains("open"), "{err}");
+}
