@@ -497,12 +497,12 @@ impl Tx {
         let durable = match self.inner {
             TxInner::Sqlite(t) => {
                 t.commit().await?;
-                None
+                Durable::now()
             }
-            TxInner::SqliteGroup(g) => Some(g.commit_behind().await?),
+            TxInner::SqliteGroup(g) => g.commit_behind().await?,
             TxInner::Postgres(t) => {
                 t.commit().await?;
-                None
+                Durable::now()
             }
         };
         Ok(Committed { durable, identity: self.identity.filter(|m| m.changed) })
@@ -520,16 +520,14 @@ impl Tx {
 
 /// A transaction committed by [`Tx::commit_behind`], not yet known to be durable.
 pub struct Committed {
-    durable: Option<Durable>,
+    durable: Durable,
     identity: Option<IdentityMark>,
 }
 
 impl Committed {
     /// Waits until the commit is durable.
     pub async fn wait(self) -> Result<(), StorageError> {
-        if let Some(durable) = self.durable {
-            durable.wait().await?;
-        }
+        self.durable.wait().await?;
         // After the commit, never before: a reader that saw the old epoch may have read the
         // old rows, and its cache entry must not outlive this bump.
         if let Some(mark) = self.identity {

@@ -3,14 +3,14 @@
 //! With `synchronous = FULL` every COMMIT waits for the disk, a few milliseconds, which
 //! would cap alert ingestion at a few hundred per second. Instead, write transactions of
 //! concurrent requests run one after another on the single writer connection, each after
-//! the first inside its own SAVEPOINT of one shared outer transaction; the outer transaction commits (one
-//! fsync) when no other writer is queued, when the batch is large, or when it is old.
-//! Each request is acknowledged only after the COMMIT that made it durable returned, so the
-//! guarantee is unchanged: a 2xx answer means the data is on disk.
+//! the first inside its own SAVEPOINT of one shared outer transaction; the outer
+//! transaction commits when no other writer is queued, when the batch is large, or when it
+//! is old. Each request is acknowledged only once that COMMIT is durable: fsynced by
+//! `wal_sync` (with `FULL`), so a 2xx answer means the data is on disk.
 //!
 //! A request that fails or is dropped rolls back to its savepoint (the first, the whole
-//! transaction), so it never affects the others in its batch. If the shared COMMIT itself fails, every request of the batch gets
-//! the error (none of them was acknowledged).
+//! transaction), so it never affects the others in its batch. If the shared COMMIT itself
+//! fails, every request of the batch gets the error (none of them was acknowledged).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -97,17 +97,13 @@ impl WriterState {
         }
         self.in_tx = false;
         let waiters = std::mem::take(&mut self.pending);
+        match (&result, &self.syncer) {
+            (Ok(()), Some(syncer)) => syncer.committed(waiters),
+            _ => waiters.into_iter().for_each(|waiter| drop(waiter.send(result.clone()))),
+        }
         if result.is_ok() {
             self.commits.fetch_add(1, Ordering::Release);
-            if let Some(syncer) = &self.syncer {
-                syncer.committed(waiters);
-                self.restart_wal_if_wanted().await;
-                return;
-            }
             self.restart_wal_if_wanted().await;
-        }
-        for waiter in waiters {
-            let _ = waiter.send(result.clone());
         }
     }
 }
@@ -255,7 +251,7 @@ impl GroupTx {
     /// when the batch holding this transaction is durably committed. A caller with more
     /// to write can start its next transaction before then.
     pub async fn commit_behind(mut self) -> Result<Durable, StorageError> {
-        let Some(mut guard) = self.guard.take() else { return Ok(Durable(None)) };
+        let Some(mut guard) = self.guard.take() else { return Ok(Durable::now()) };
         if guard.in_savepoint
             && let Err(e) = sqlx::query("RELEASE waggle_w").execute(&mut guard.conn).await
         {
@@ -278,6 +274,11 @@ impl GroupTx {
 pub struct Durable(Option<oneshot::Receiver<Result<(), String>>>);
 
 impl Durable {
+    /// A commit that was durable when it returned (outside the group commit).
+    pub(super) fn now() -> Durable {
+        Durable(None)
+    }
+
     /// Waits until the transaction is durable, or reports why it is not known to be.
     pub async fn wait(self) -> Result<(), StorageError> {
         let Some(rx) = self.0 else { return Ok(()) };

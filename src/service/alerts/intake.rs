@@ -74,10 +74,9 @@ async fn run(store: Store, mut queue: mpsc::Receiver<Job>) {
         let requests: Vec<Request> =
             batch.iter().map(|j| Request { caller: &j.caller, input: &j.input, files: &[] }).collect();
         let written = write_behind(&store, &requests).await;
-        let count = requests.len();
-        drop(requests);
         tokio::spawn(async move {
-            for (job, outcome) in batch.into_iter().zip(when_durable(written, count).await) {
+            let outcomes = when_durable(written, batch.len()).await;
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
                 // A requester that went away (client disconnected) needs no answer.
                 let _ = job.reply.send(outcome);
             }
